@@ -1,0 +1,1 @@
+"""Who the caller is and what they may touch: passwords, tokens, roles and scope."""

@@ -1,0 +1,1 @@
+"""Process-level plumbing: settings, database engine, ASGI app and command line."""

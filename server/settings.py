@@ -1,0 +1,98 @@
+"""One typed settings object, read from the environment (prefix ``GRIDLINE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+import json
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_SECRET_KEY = "gridline-development-secret-key-change-me"  # noqa: S105
+
+
+class Settings(BaseSettings):
+    """Everything Gridline reads from its environment, with the reason for each default."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDLINE_", env_file=None, extra="ignore")
+
+    environment: Literal["development", "production", "test"] = Field(
+        default="development",
+        description="development enables demo seeding and the development secret key.",
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./gridline.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    secret_key: str = Field(
+        default=DEVELOPMENT_SECRET_KEY,
+        description="Signs access tokens. Set a long random value outside development.",
+    )
+    access_token_ttl_seconds: int = Field(
+        default=15 * 60,
+        gt=0,
+        description="Short, because a deactivated user's token must stop working soon.",
+    )
+    refresh_token_ttl_seconds: int = Field(
+        default=30 * 24 * 3600,
+        gt=0,
+        description="A field agent offline for weeks should not have to sign in again.",
+    )
+    time_zone: str = Field(
+        default="Asia/Kolkata",
+        description="The company's calendar: DateRange and 'today' are read in this zone.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (JSON list or comma-separated).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        description="How long a SQLite writer waits for the single write lock.",
+    )
+    database_pool_size: int = Field(default=10, gt=0, description="PostgreSQL pool per process.")
+    seed_demo_when_empty: bool = Field(
+        default=True,
+        description="On the embedded default, the first start seeds the demo world.",
+    )
+    page_size_default: int = Field(default=20, gt=0, description="Connections' default `first`.")
+    page_size_max: int = Field(
+        default=100, gt=0, description="Upper bound of `first`/`last`: keeps pages cheap."
+    )
+    max_query_depth: int = Field(
+        default=12, gt=0, description="Deeper documents are refused before execution."
+    )
+    graphiql_enabled: bool = True
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, at start-up rather than mid-request
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return Settings()
