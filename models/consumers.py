@@ -22,9 +22,9 @@ class Consumer(SQLModel, table=True):
     __tablename__ = "consumers"
     __table_args__ = (
         sa.CheckConstraint("phone LIKE '+%'", name="phone_e164"),
-        # Keyset pages of a plant's consumers, optionally by status.
-        sa.Index("ix_consumers_plant_id_status_id", "plant_id", "status", "id"),
-        sa.Index("ix_consumers_plant_id_id", "plant_id", "id"),
+        # Keyset pages of a plant's consumers in name order, optionally by status.
+        sa.Index("ix_consumers_plant_id_name_id", "plant_id", "name", "id"),
+        sa.Index("ix_consumers_plant_id_status_name_id", "plant_id", "status", "name", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -72,6 +72,8 @@ class Notification(SQLModel, table=True):
     purchase_request_id: int | None = Field(
         default=None, foreign_key="purchase_requests.id", index=True
     )
-    outbox_event_id: int | None = Field(default=None, sa_type=BigIntId, foreign_key="outbox_events.id")
+    outbox_event_id: int | None = Field(
+        default=None, sa_type=BigIntId, foreign_key="outbox_events.id"
+    )
     created_at: datetime = timestamp_field()
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

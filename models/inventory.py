@@ -150,7 +150,9 @@ class PurchaseRequest(SQLModel, table=True):
     quantity: int
     quantity_received: int = Field(default=0)
     reason: str = Field(max_length=500)
-    status: PurchaseStatus = Field(sa_type=enum_type(PurchaseStatus), default=PurchaseStatus.PENDING)
+    status: PurchaseStatus = Field(
+        sa_type=enum_type(PurchaseStatus), default=PurchaseStatus.PENDING
+    )
     requested_by_id: int = Field(foreign_key="users.id", index=True)
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

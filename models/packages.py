@@ -109,7 +109,9 @@ class PackageRequest(SQLModel, table=True):
             unique=True,
         ),
         # The tabs: a plant's requests in a stage, newest first; counts per stage.
-        sa.Index("ix_package_requests_plant_id_stage_created_at", "plant_id", "stage", "created_at"),
+        sa.Index(
+            "ix_package_requests_plant_id_stage_created_at", "plant_id", "stage", "created_at"
+        ),
         sa.Index("ix_package_requests_stage_created_at", "stage", "created_at"),
         sa.Index("ix_package_requests_assignee_id_stage", "assignee_id", "stage"),
         sa.Index("ix_package_requests_plant_id_closed_at", "plant_id", "closed_at"),

@@ -59,4 +59,3 @@ def generate_code(random_symbol: RandomSymbol | None = None) -> str:
 def format_for_reading(code: str) -> str:
     """Grouped for reading aloud: ``ABCD-EFGH-J``."""
     return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-

@@ -1,0 +1,47 @@
+"""The GraphQL schema, composed from each area's Query and Mutation."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import QueryDepthLimiter
+from strawberry.tools import merge_types
+
+from schema.consumers import ConsumersQuery
+from schema.errors import ErrorPresenter
+from schema.geography import GeographyQuery
+from schema.node import NodeQuery
+from schema.packages import PackagesQuery
+from schema.signin import SignInMutation
+from schema.users import UsersQuery
+from server.settings import get_settings
+
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        UsersQuery,
+        GeographyQuery,
+        ConsumersQuery,
+        PackagesQuery,
+    ),
+)
+
+Mutation = merge_types(
+    "Mutation",
+    (SignInMutation,),
+)
+
+
+def build_schema() -> strawberry.Schema:
+    settings = get_settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            ErrorPresenter,
+        ],
+    )
+
+
+schema = build_schema()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 import json
+from functools import lru_cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     time_zone: str = Field(
         default="Asia/Kolkata",
         description="The company's calendar: DateRange and 'today' are read in this zone.",
+    )
+    currency: str = Field(
+        default="INR", description="ISO 4217 code of every amount; stored in minor units."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

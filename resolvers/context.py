@@ -1,0 +1,40 @@
+"""What every resolver receives: settings, sessions, the actor and request-scoped loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from auth.actor import Actor
+from resolvers.errors import unauthenticated
+from resolvers.loaders import Loaders
+from server.settings import Settings
+
+
+@dataclass
+class RequestContext:
+    """One per HTTP request (and one per subscription event): never shared."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    actor: Actor | None
+    request_id: str
+    loaders: Loaders = field(init=False)
+    # Set by the websocket protocol from the connection_init payload.
+    connection_params: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.sessions, self.actor)
+
+    def sign_in(self, actor: Actor | None) -> None:
+        """Set the actor (a websocket learns it after connecting), with fresh loaders."""
+        self.actor = actor
+        self.loaders = Loaders(self.sessions, actor)
+
+    def require_actor(self) -> Actor:
+        """The signed-in actor, or an UNAUTHENTICATED error."""
+        if self.actor is None:
+            raise unauthenticated()
+        return self.actor

@@ -1,0 +1,144 @@
+"""Request-scoped DataLoaders: every relation resolves through one of these.
+
+Each batch runs in its own short session (sibling fields resolve concurrently and one
+session cannot run two statements at once) and applies the actor's plant scope where
+the rows are consumer data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel, col
+from strawberry.dataloader import DataLoader
+
+from auth.actor import Actor
+from auth.scope import PlantScope
+from models.consumers import Consumer
+from models.geography import Cluster, Plant, State
+from models.packages import Package
+from models.users import User, UserPlant
+
+ModelT = TypeVar("ModelT", bound=SQLModel)
+
+NO_SCOPE = PlantScope.of(frozenset())
+
+
+class Loaders:
+    """The loaders of one request. Created lazily: a request pays only for what it uses."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], actor: Actor | None) -> None:
+        self._sessions = sessions
+        self.scope = actor.scope if actor is not None else NO_SCOPE
+        self._cache: dict[str, DataLoader[Any, Any]] = {}
+
+    def _loader(self, name: str, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Any:
+        loader = self._cache.get(name)
+        if loader is None:
+            loader = DataLoader(load_fn=batch)
+            self._cache[name] = loader
+        return loader
+
+    async def _rows(self, statement: sa.Select[Any]) -> list[Any]:
+        async with self._sessions() as session:
+            return list((await session.execute(statement)).scalars().all())
+
+    def _by_id(
+        self, model: type[ModelT], where: Any = None
+    ) -> Callable[[list[int]], Awaitable[list[ModelT | None]]]:
+        async def batch(ids: list[int]) -> list[ModelT | None]:
+            statement = sa.select(model).where(col(model.id).in_(ids))  # type: ignore[attr-defined]
+            if where is not None:
+                statement = statement.where(where)
+            found = {row.id: row for row in await self._rows(statement)}
+            return [found.get(i) for i in ids]
+
+        return batch
+
+    # Master data, readable by every signed-in user.
+    @property
+    def state_by_id(self) -> DataLoader[int, State | None]:
+        return self._loader("state_by_id", self._by_id(State))  # type: ignore[no-any-return]
+
+    @property
+    def cluster_by_id(self) -> DataLoader[int, Cluster | None]:
+        return self._loader("cluster_by_id", self._by_id(Cluster))  # type: ignore[no-any-return]
+
+    @property
+    def package_by_id(self) -> DataLoader[int, Package | None]:
+        return self._loader("package_by_id", self._by_id(Package))  # type: ignore[no-any-return]
+
+    @property
+    def user_by_id(self) -> DataLoader[int, User | None]:
+        """Staff named on rows the actor can see (who requested, who is assigned)."""
+        return self._loader("user_by_id", self._by_id(User))  # type: ignore[no-any-return]
+
+    @property
+    def clusters_by_state_id(self) -> DataLoader[int, list[Cluster]]:
+        async def batch(state_ids: list[int]) -> list[list[Cluster]]:
+            statement = (
+                sa.select(Cluster)
+                .where(col(Cluster.state_id).in_(state_ids))
+                .order_by(col(Cluster.name), col(Cluster.id))
+            )
+            return _group(await self._rows(statement), state_ids, lambda c: c.state_id)
+
+        return self._loader("clusters_by_state_id", batch)  # type: ignore[no-any-return]
+
+    # Scoped: plants and what hangs off them.
+    @property
+    def plant_by_id(self) -> DataLoader[int, Plant | None]:
+        return self._loader(  # type: ignore[no-any-return]
+            "plant_by_id", self._by_id(Plant, self.scope.restrict(col(Plant.id)))
+        )
+
+    @property
+    def consumer_by_id(self) -> DataLoader[int, Consumer | None]:
+        return self._loader(  # type: ignore[no-any-return]
+            "consumer_by_id", self._by_id(Consumer, self.scope.restrict(col(Consumer.plant_id)))
+        )
+
+    @property
+    def plants_by_cluster_id(self) -> DataLoader[int, list[Plant]]:
+        async def batch(cluster_ids: list[int]) -> list[list[Plant]]:
+            statement = (
+                sa.select(Plant)
+                .where(col(Plant.cluster_id).in_(cluster_ids), self.scope.restrict(col(Plant.id)))
+                .order_by(col(Plant.name), col(Plant.id))
+            )
+            return _group(await self._rows(statement), cluster_ids, lambda p: p.cluster_id)
+
+        return self._loader("plants_by_cluster_id", batch)  # type: ignore[no-any-return]
+
+    @property
+    def plants_by_user_id(self) -> DataLoader[int, list[Plant]]:
+        """The plants a user works at, as far as the actor may see them."""
+
+        async def batch(user_ids: list[int]) -> list[list[Plant]]:
+            statement = (
+                sa.select(col(UserPlant.user_id), Plant)
+                .join(Plant, col(Plant.id) == col(UserPlant.plant_id))
+                .where(col(UserPlant.user_id).in_(user_ids), self.scope.restrict(col(Plant.id)))
+                .order_by(col(Plant.name), col(Plant.id))
+            )
+            async with self._sessions() as session:
+                pairs = (await session.execute(statement)).all()
+            grouped: dict[int, list[Plant]] = defaultdict(list)
+            for user_id, plant in pairs:
+                grouped[user_id].append(plant)
+            return [grouped.get(user_id, []) for user_id in user_ids]
+
+        return self._loader("plants_by_user_id", batch)  # type: ignore[no-any-return]
+
+
+def _group(
+    rows: list[ModelT], keys: list[int], key_of: Callable[[ModelT], int]
+) -> list[list[ModelT]]:
+    grouped: dict[int, list[ModelT]] = defaultdict(list)
+    for row in rows:
+        grouped[key_of(row)].append(row)
+    return [grouped.get(key, []) for key in keys]

@@ -1,0 +1,164 @@
+"""Keyset pagination: one helper behind every connection.
+
+A page is fetched as ``first + 1`` rows ordered by a sort key that ends in the
+primary key, so the extra row tells whether there is a next page, and a cursor (the
+sort key of a row, encoded) stays valid however many rows are inserted before it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from resolvers.errors import DomainError, ErrorCode
+
+RowT = TypeVar("RowT")
+CursorValue = int | str | bool | float | datetime | date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """One column of the sort order and how to read its value from a row."""
+
+    column: Any
+    attribute: str
+    descending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """What the client asked for: ``first``/``after`` forwards, ``last``/``before`` back."""
+
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+
+@dataclass(slots=True)
+class Page(Generic[RowT]):
+    rows: list[RowT]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count: Callable[[], Awaitable[int]]
+
+
+def _encode_value(value: CursorValue) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _decode_value(value: Any) -> CursorValue:
+    if isinstance(value, dict):
+        if "t" in value:
+            return datetime.fromisoformat(value["t"])
+        if "d" in value:
+            return date.fromisoformat(value["d"])
+        raise ValueError("unknown cursor value")
+    if value is None or isinstance(value, int | str | bool | float):
+        return value
+    raise ValueError("unknown cursor value")
+
+
+def encode_cursor(values: Sequence[CursorValue]) -> str:
+    raw = json.dumps([_encode_value(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, expected_length: int, argument: str) -> list[CursorValue]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(values, list) or len(values) != expected_length:
+            raise ValueError("wrong shape")
+        return [_decode_value(v) for v in values]
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise DomainError(
+            ErrorCode.VALIDATION, f"`{argument}` is not a cursor of this list.", [argument]
+        ) from error
+
+
+def _after_predicate(keys: Sequence[SortKey], values: Sequence[CursorValue]) -> Any:
+    """Rows strictly after ``values`` in the order given by ``keys``."""
+    clauses = []
+    for index, key in enumerate(keys):
+        equal_before = [keys[i].column == values[i] for i in range(index)]
+        beyond = key.column < values[index] if key.descending else key.column > values[index]
+        clauses.append(sa.and_(*equal_before, beyond))
+    return sa.or_(*clauses)
+
+
+def _reverse(keys: Sequence[SortKey]) -> list[SortKey]:
+    return [SortKey(k.column, k.attribute, not k.descending) for k in keys]
+
+
+def _order_by(keys: Sequence[SortKey]) -> list[Any]:
+    return [k.column.desc() if k.descending else k.column.asc() for k in keys]
+
+
+def validate_page_args(args: PageArgs, *, default_size: int, max_size: int) -> tuple[int, bool]:
+    """The page size, and whether the page is read backwards (``last``/``before``)."""
+    for name, value in (("first", args.first), ("last", args.last)):
+        if value is not None and not 0 <= value <= max_size:
+            raise DomainError(
+                ErrorCode.VALIDATION, f"`{name}` must be between 0 and {max_size}.", [name]
+            )
+    if args.first is not None and args.last is not None:
+        raise DomainError(ErrorCode.VALIDATION, "Pass `first` or `last`, not both.", ["last"])
+    backwards = args.last is not None or (args.before is not None and args.first is None)
+    size = args.last if backwards else args.first
+    return (default_size if size is None else size), backwards
+
+
+async def paginate(
+    sessions: async_sessionmaker[AsyncSession],
+    statement: sa.Select[Any],
+    keys: Sequence[SortKey],
+    args: PageArgs,
+    *,
+    default_size: int,
+    max_size: int,
+) -> Page[Any]:
+    """One page of ``statement`` (which selects one entity) in the order of ``keys``."""
+    size, backwards = validate_page_args(args, default_size=default_size, max_size=max_size)
+    order = _reverse(keys) if backwards else list(keys)
+    page_statement = statement
+    if args.after is not None:
+        values = decode_cursor(args.after, len(keys), "after")
+        page_statement = page_statement.where(_after_predicate(keys, values))
+    if args.before is not None:
+        values = decode_cursor(args.before, len(keys), "before")
+        page_statement = page_statement.where(_after_predicate(_reverse(keys), values))
+    page_statement = page_statement.order_by(*_order_by(order)).limit(size + 1)
+
+    async with sessions() as session:
+        rows = list((await session.execute(page_statement)).scalars().all())
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    async def count() -> int:
+        counted = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+        async with sessions() as session:
+            return int((await session.execute(counted)).scalar_one())
+
+    return Page(
+        rows=rows,
+        cursors=[encode_cursor([getattr(row, k.attribute) for k in keys]) for row in rows],
+        has_next_page=has_more if not backwards else args.before is not None,
+        has_previous_page=has_more if backwards else args.after is not None,
+        count=count,
+    )

@@ -1,0 +1,103 @@
+"""How failures reach clients: ``UserError`` in payloads, clean GraphQL errors otherwise.
+
+This is the one place where domain errors are turned into API errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, Protocol, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from resolvers.errors import DomainError
+from resolvers.errors import ErrorCode as DomainErrorCode
+
+logger = logging.getLogger("gridline.errors")
+
+ErrorCode = strawberry.enum(
+    DomainErrorCode, description="Why an operation was refused. Clients branch on these."
+)
+
+
+@strawberry.type(description="An expected failure of a mutation, for the user to act on.")
+class UserError:
+    code: ErrorCode  # type: ignore[valid-type]
+    message: str
+    field: list[str] | None = strawberry.field(
+        default=None, description="Path to the input field at fault, when there is one."
+    )
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        return cls(code=error.code, message=error.message, field=error.field)
+
+
+class _Payload(Protocol):
+    errors: list[UserError]
+
+
+PayloadT = TypeVar("PayloadT")
+
+
+async def mutation_payload(
+    payload_type: Callable[..., PayloadT], work: Callable[[], Awaitable[dict[str, Any]]]
+) -> PayloadT:
+    """Run a mutation's work; expected failures become the payload's ``errors``.
+
+    Not being signed in is not something the user can fix in the form, so it stays a
+    GraphQL error (``extensions.code = UNAUTHENTICATED``), as the API contract says.
+    """
+    try:
+        fields = await work()
+    except DomainError as error:
+        if error.code is DomainErrorCode.UNAUTHENTICATED:
+            raise
+        return payload_type(errors=[UserError.from_domain(error)])
+    return payload_type(**fields, errors=[])
+
+
+INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
+
+
+def present_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The client's view of one error: domain errors keep their code, bugs are masked."""
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error  # syntax, validation, permission: already meant for clients
+    if isinstance(original, DomainError):
+        extensions: dict[str, Any] = {"code": original.code.value}
+        if original.field:
+            extensions["field"] = original.field
+        return GraphQLError(
+            original.message, nodes=error.nodes, path=error.path, extensions=extensions
+        )
+    logger.error(
+        "unexpected error in %s (request %s)",
+        ".".join(str(p) for p in error.path or ()),
+        request_id,
+        exc_info=original,
+    )
+    return GraphQLError(
+        f"Internal server error. Quote this reference to support: {request_id}.",
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": INTERNAL_ERROR_CODE, "requestId": request_id},
+    )
+
+
+class ErrorPresenter(SchemaExtension):
+    """Rewrites the result's errors with :func:`present_error` (no traces, no SQL)."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if not errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "unknown")
+        result.errors = [present_error(e, request_id) for e in errors]  # type: ignore[union-attr]

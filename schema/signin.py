@@ -1,0 +1,85 @@
+"""Sign-in mutations: login, refreshToken, logout."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from resolvers import signin as resolvers
+from schema.context import Info
+from schema.errors import UserError, mutation_payload
+from schema.users import User
+
+
+@strawberry.type(description="Tokens for a signed-in session, or why sign-in failed.")
+class AuthPayload:
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <accessToken>`; short-lived."
+    )
+    access_token_expires_at: datetime | None = None
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Exchange for new tokens with refreshToken; single use."
+    )
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="The result of logout.")
+class LogoutPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class LoginInput:
+    login: str = strawberry.field(description="Email or E.164 phone number.")
+    password: str
+
+
+@strawberry.input
+class RefreshTokenInput:
+    refresh_token: str
+
+
+@strawberry.input
+class LogoutInput:
+    refresh_token: str
+
+
+def _auth_fields(signed_in: resolvers.SignedIn) -> dict[str, Any]:
+    return {
+        "access_token": signed_in.access_token,
+        "access_token_expires_at": signed_in.access_token_expires_at,
+        "refresh_token": signed_in.refresh_token,
+        "user": User.from_model(signed_in.user),
+    }
+
+
+@strawberry.type
+class SignInMutation:
+    @strawberry.mutation(description="Sign in with email or phone and password. No token needed.")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        async def work() -> dict[str, Any]:
+            return _auth_fields(await resolvers.login(info.context, input.login, input.password))
+
+        return await mutation_payload(AuthPayload, work)
+
+    @strawberry.mutation(
+        description="Exchange a refresh token for new tokens. Each refresh token works once; "
+        "reusing one ends the whole session."
+    )
+    async def refresh_token(self, info: Info, input: RefreshTokenInput) -> AuthPayload:
+        async def work() -> dict[str, Any]:
+            return _auth_fields(await resolvers.refresh(info.context, input.refresh_token))
+
+        return await mutation_payload(AuthPayload, work)
+
+    @strawberry.mutation(description="End the session of this refresh token.")
+    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+        async def work() -> dict[str, Any]:
+            await resolvers.logout(info.context, input.refresh_token)
+            return {"ok": True}
+
+        return await mutation_payload(LogoutPayload, work)

@@ -1,0 +1,175 @@
+"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from server.settings import DEVELOPMENT_SECRET_KEY, Settings, get_settings
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+logger = logging.getLogger("gridline")
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+
+
+async def _migrate(settings: Settings) -> None:
+    from server.db import create_engine
+    from server.migrate import upgrade_to_head
+
+    engine = create_engine(settings)
+    try:
+        await upgrade_to_head(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _prepare_embedded(settings: Settings) -> None:
+    """Migrate, and on a fresh embedded database seed the demo world."""
+    from server.db import create_engine
+    from server.migrate import upgrade_to_head
+    from server.seed import database_is_empty, seed_demo
+
+    engine = create_engine(settings)
+    try:
+        await upgrade_to_head(engine)
+        if settings.is_sqlite and settings.seed_demo_when_empty and await database_is_empty(engine):
+            logger.info("empty database: seeding the demo world (logins in README.md)")
+            summary = await seed_demo(engine)
+            logger.info("seeded %s", summary)
+    finally:
+        await engine.dispose()
+
+
+def _check_secret(settings: Settings) -> None:
+    if settings.environment != "development" and settings.secret_key == DEVELOPMENT_SECRET_KEY:
+        raise SystemExit(
+            "GRIDLINE_SECRET_KEY is the development default; set a long random value "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    _check_secret(settings)
+    if not args.no_migrate:
+        asyncio.run(_prepare_embedded(settings))
+    uvicorn.run(
+        "server.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+    )
+
+
+def migrate(_: argparse.Namespace) -> None:
+    asyncio.run(_migrate(get_settings()))
+    print("database is at the newest migration")
+
+
+def seed(args: argparse.Namespace) -> None:
+    from server.seed import run_seed
+
+    if not args.demo:
+        raise SystemExit("only the demo world can be seeded: pass --demo")
+    summary = asyncio.run(run_seed(get_settings(), size=args.size, reset=args.reset))
+    print(summary)
+
+
+def export_schema(args: argparse.Namespace) -> None:
+    from strawberry.printer import print_schema
+
+    from schema import schema
+
+    text = print_schema(schema) + "\n"
+    if args.check:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != text:
+            raise SystemExit(f"{SCHEMA_PATH} is out of date: run `gridline export-schema`")
+        print(f"{SCHEMA_PATH} is up to date")
+        return
+    SCHEMA_PATH.write_text(text)
+    print(f"wrote {SCHEMA_PATH}")
+
+
+def create_user(args: argparse.Namespace) -> None:
+    from server.admin_cli import create_user as create
+
+    password = args.password or getpass.getpass("Password: ")
+    user_id = asyncio.run(
+        create(
+            get_settings(),
+            name=args.name,
+            email=args.email,
+            phone=args.phone,
+            role=args.role,
+            password=password,
+            plant_codes=args.plant or [],
+            cluster_code=args.cluster,
+            state_code=args.state,
+        )
+    )
+    print(f"created user {user_id}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="run the API server (uvicorn)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="processes; one per core is typical")
+    p.add_argument("--no-migrate", action="store_true", help="skip migrating before start")
+    p.set_defaults(func=serve)
+
+    p = commands.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=migrate)
+
+    p = commands.add_parser("seed", help="load the demo world")
+    p.add_argument("--demo", action="store_true", help="the deterministic demo world")
+    p.add_argument("--size", choices=["default", "large"], default="default")
+    p.add_argument("--reset", action="store_true", help="delete all data first")
+    p.set_defaults(func=seed)
+
+    p = commands.add_parser("export-schema", help="write schema/schema.graphql")
+    p.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    p.set_defaults(func=export_schema)
+
+    p = commands.add_parser("create-user", help="create a staff user")
+    p.add_argument("--name", required=True)
+    p.add_argument("--email")
+    p.add_argument("--phone", help="E.164, e.g. +919812345678")
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["ADMIN", "STATE_INCHARGE", "CLUSTER_INCHARGE", "CSA", "TECHNICIAN", "OPERATOR"],
+    )
+    p.add_argument("--password", help="prompted for when omitted")
+    p.add_argument("--plant", action="append", help="plant code (repeat) for plant roles")
+    p.add_argument("--cluster", help="cluster code for a cluster in-charge")
+    p.add_argument("--state", help="state code for a state in-charge")
+    p.set_defaults(func=create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    _configure_logging(get_settings())
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

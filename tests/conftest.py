@@ -1,0 +1,172 @@
+"""Test fixtures: a migrated database (SQLite, or PostgreSQL when a URL is given),
+wiped before each test; the ASGI app; a GraphQL client; a small world."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import SQLModel
+from starlette.applications import Starlette
+
+import models  # noqa: F401  (registers the tables)
+from server.app import create_app
+from server.db import create_engine, create_session_factory
+from server.migrate import upgrade_to_head
+from server.settings import Settings
+from tests.factories import World, build_world
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("GRIDLINE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'gridline-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=_database_url(tmp_path_factory),
+        environment="test",
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        seed_demo_when_empty=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def on_postgres(settings: Settings) -> bool:
+    return not settings.is_sqlite
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """The test database, built by the migrations (so tests also exercise them)."""
+    engine = create_engine(settings)
+    await upgrade_to_head(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def wipe(engine: AsyncEngine) -> None:
+    tables = [table.name for table in SQLModel.metadata.sorted_tables]
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(
+                sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            )
+        else:
+            for table in reversed(tables):
+                await connection.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608
+
+
+@pytest.fixture
+async def db(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """An empty database; returns a session factory for setting up and checking."""
+    await wipe(engine)
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def world(db: async_sessionmaker[AsyncSession], settings: Settings) -> World:
+    async with db() as session:
+        return await build_world(session, settings)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    yield application
+    await application.state.runtime.engine.dispose()
+
+
+@dataclass
+class StatementCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_statements(app: Starlette) -> Any:
+    """``with count_statements() as counter:`` counts the app's SQL statements."""
+    sync_engine = app.state.runtime.engine.sync_engine
+
+    @contextmanager
+    def counting() -> Iterator[StatementCounter]:
+        counter = StatementCounter()
+
+        def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+                counter.statements.append(statement)
+
+        sa.event.listen(sync_engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(sync_engine, "before_cursor_execute", before)
+
+    return counting
+
+
+class GraphQLClient:
+    """Sends GraphQL over HTTP to the ASGI app, as the mobile app does."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def request(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        sent_headers = dict(headers or {})
+        if token is not None:
+            sent_headers["Authorization"] = f"Bearer {token}"
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=sent_headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The ``data`` of a request that must succeed without GraphQL errors."""
+        body = await self.request(query, variables, token=token)
+        assert not body.get("errors"), body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def document(
+        self, name: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Run a document from ``queries/`` by file name, as the app sends it."""
+        return await self.request((QUERIES_DIR / name).read_text(), variables, token=token)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gridline.test") as http:
+        yield GraphQLClient(http)
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
