@@ -12,6 +12,7 @@ from strawberry.relay.types import GlobalIDValueError
 from resolvers.errors import DomainError, ErrorCode
 from schema.context import Info
 from schema.permissions import IsAuthenticated, requirement
+from schema.relay import parse_node_id
 
 MAX_NODES = 100
 
@@ -23,6 +24,8 @@ async def _resolve(info: Info, global_id: str) -> Any:
         raise DomainError(
             ErrorCode.VALIDATION, f"`{global_id}` is not a valid ID.", ["id"]
         ) from error
+    if parse_node_id(parsed.node_id) is None:
+        raise DomainError(ErrorCode.VALIDATION, f"`{global_id}` is not a valid ID.", ["id"])
     type_def = info.schema.get_type_by_name(parsed.type_name)
     origin = getattr(type_def, "origin", None)
     if origin is None or not issubclass(origin, relay.Node):

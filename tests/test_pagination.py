@@ -1,0 +1,176 @@
+"""Connections: keyset cursors stable under inserts, caps, both directions, cost."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Consumer
+from tests.conftest import GraphQLClient, error_codes
+from tests.factories import World
+
+PAGE = """
+query($first: Int, $after: String, $last: Int, $before: String) {
+  consumers(first: $first, after: $after, last: $last, before: $before) {
+    edges { cursor node { id name } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def add_consumers(
+    db: async_sessionmaker[AsyncSession], world: World, count: int, prefix: str
+) -> None:
+    plant = world.plants[0]
+    rows = [
+        {
+            "account_number": f"{prefix}-{n:05d}",
+            "name": f"{prefix} {n:05d}",
+            "phone": f"+9177{n:08d}",
+            "plant_id": plant.id,
+            "package_id": world.packages[n % 3].id,
+            "status": "ACTIVE",
+            "connected_at": date(2025, 6, 1),
+        }
+        for n in range(count)
+    ]
+    async with db() as session:
+        await session.execute(sa.insert(Consumer), rows)
+        await session.commit()
+
+
+async def walk(client: GraphQLClient, token: str, size: int) -> list[str]:
+    names: list[str] = []
+    after = None
+    while True:
+        data = await client.data(PAGE, {"first": size, "after": after}, token=token)
+        connection = data["consumers"]
+        names += [edge["node"]["name"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            return names
+        after = connection["pageInfo"]["endCursor"]
+
+
+async def test_walking_pages_visits_every_row_once_in_order(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_consumers(db, world, 45, "Walk")
+    token = world.token("csa1")
+    names = await walk(client, token, 7)
+    assert len(names) == 45 + len(world.plant_consumers(0))
+    assert names == sorted(names)
+    assert len(set(names)) == len(names)
+
+
+async def test_cursor_stays_valid_when_rows_are_inserted_before_it(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_consumers(db, world, 10, "M")
+    token = world.token("csa1")
+    first = (await client.data(PAGE, {"first": 5}, token=token))["consumers"]
+    seen = [edge["node"]["name"] for edge in first["edges"]]
+    # Rows that sort before the cursor (A...) and after it (Z...) arrive meanwhile.
+    await add_consumers(db, world, 3, "A")
+    await add_consumers(db, world, 3, "Z")
+    after = first["pageInfo"]["endCursor"]
+    rest = (await client.data(PAGE, {"first": 100, "after": after}, token=token))["consumers"]
+    names = [edge["node"]["name"] for edge in rest["edges"]]
+    assert not set(names) & set(seen)
+    assert names[0] > seen[-1]
+    assert not any(name.startswith("A ") for name in names)
+    assert sum(name.startswith("Z ") for name in names) == 3
+
+
+async def test_backwards_pages_mirror_forward_pages(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_consumers(db, world, 12, "B")
+    token = world.token("csa1")
+    everything = await walk(client, token, 100)
+    last = (await client.data(PAGE, {"last": 4}, token=token))["consumers"]
+    assert [e["node"]["name"] for e in last["edges"]] == everything[-4:]
+    assert last["pageInfo"]["hasPreviousPage"] is True
+    before = last["pageInfo"]["startCursor"]
+    previous = (await client.data(PAGE, {"last": 4, "before": before}, token=token))["consumers"]
+    assert [e["node"]["name"] for e in previous["edges"]] == everything[-8:-4]
+    assert previous["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"first": 101}, "first"),
+        ({"first": -1}, "first"),
+        ({"last": 1000}, "last"),
+        ({"first": 5, "last": 5}, "last"),
+        ({"first": 5, "after": "not-a-cursor"}, "after"),
+        ({"first": 5, "after": "WzEsMiwzXQ"}, "after"),  # a list, but of the wrong shape
+    ],
+)
+async def test_bad_page_arguments_are_clear_errors(
+    client: GraphQLClient, world: World, variables: dict[str, Any], field: str
+) -> None:
+    body = await client.request(PAGE, variables, token=world.token("csa1"))
+    assert error_codes(body) == ["VALIDATION"]
+    assert body["errors"][0]["extensions"]["field"] == [field]
+    assert "Traceback" not in str(body)
+
+
+async def test_default_page_size_and_empty_page(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_consumers(db, world, 30, "D")
+    token = world.token("csa1")
+    default = (await client.data(PAGE, {}, token=token))["consumers"]
+    assert len(default["edges"]) == 20 and default["pageInfo"]["hasNextPage"]
+    empty = (await client.data(PAGE, {"first": 0}, token=token))["consumers"]
+    assert empty["edges"] == [] and empty["pageInfo"]["endCursor"] is None
+
+
+async def test_a_page_of_100_costs_the_same_statements_as_a_page_of_5(
+    client: GraphQLClient,
+    world: World,
+    db: async_sessionmaker[AsyncSession],
+    count_statements: Any,
+) -> None:
+    await add_consumers(db, world, 120, "N")
+    query = """
+    query($first: Int) {
+      consumers(first: $first) {
+        edges {
+          node {
+            name
+            plant { name cluster { name state { name } } }
+            package { name monthlyFee { amount } }
+          }
+        }
+      }
+    }
+    """
+    token = world.token("admin")
+    counts = []
+    for size in (5, 100):
+        with count_statements() as counter:
+            data = await client.data(query, {"first": size}, token=token)
+        assert len(data["consumers"]["edges"]) == size
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+    # actor, page, plants, packages, clusters, states: nothing per row.
+    assert counts[1] <= 6, counts
+
+
+async def test_total_count_is_only_computed_when_asked(
+    client: GraphQLClient, world: World, count_statements: Any
+) -> None:
+    token = world.token("admin")
+    with count_statements() as without:
+        await client.data("{ consumers(first: 5) { edges { node { id } } } }", token=token)
+    with count_statements() as with_count:
+        await client.data("{ consumers(first: 5) { totalCount } }", token=token)
+    assert with_count.count == without.count + 1
+    assert not any("count(" in s.lower() for s in without.statements)
