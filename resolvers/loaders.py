@@ -36,6 +36,13 @@ class Loaders:
         self.scope = actor.scope if actor is not None else NO_SCOPE
         self._cache: dict[str, DataLoader[Any, Any]] = {}
 
+    def named(self, name: str, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Any:
+        """The request's loader called ``name``, made from ``batch`` on first use.
+
+        For loaders whose batch function lives with its area's resolvers.
+        """
+        return self._loader(name, batch)
+
     def _loader(self, name: str, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Any:
         loader = self._cache.get(name)
         if loader is None:

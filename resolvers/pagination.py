@@ -7,6 +7,7 @@ sort key of a row, encoded) stays valid however many rows are inserted before it
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -162,3 +163,82 @@ async def paginate(
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
     )
+
+
+async def paginate_partitioned(
+    sessions: async_sessionmaker[AsyncSession],
+    statement: sa.Select[Any],
+    entity: Any,
+    partition_column: Any,
+    parent_ids: Sequence[int],
+    keys: Sequence[SortKey],
+    args: PageArgs,
+    *,
+    default_size: int,
+    max_size: int,
+) -> dict[int, Page[Any]]:
+    """The same page of ``statement`` for each parent, in one statement.
+
+    A nested connection (a plant's consumers under a list of plants) would otherwise cost
+    one query per parent; ROW_NUMBER() over each parent's rows keeps it at one. Only
+    forward pages (``first``/``after``) are offered here.
+    """
+    size, backwards = validate_page_args(args, default_size=default_size, max_size=max_size)
+    if backwards:
+        raise DomainError(
+            ErrorCode.VALIDATION, "Nested lists page forwards only: use first/after.", ["last"]
+        )
+    filtered = statement.where(partition_column.in_(parent_ids))
+    if args.after is not None:
+        filtered = filtered.where(
+            _after_predicate(keys, decode_cursor(args.after, len(keys), "after"))
+        )
+    row_number = (
+        sa.func.row_number()
+        .over(partition_by=partition_column, order_by=_order_by(keys))
+        .label("rn")
+    )
+    numbered = filtered.add_columns(row_number).subquery()
+    rows_alias = sa.orm.aliased(entity, numbered)
+    page_statement = (
+        sa.select(rows_alias)
+        .where(numbered.c.rn <= size + 1)
+        .order_by(numbered.c[partition_column.key], numbered.c.rn)
+    )
+    async with sessions() as session:
+        rows = list((await session.execute(page_statement)).scalars().all())
+
+    grouped: dict[int, list[Any]] = {parent_id: [] for parent_id in parent_ids}
+    for row in rows:
+        grouped[getattr(row, partition_column.key)].append(row)
+
+    async def load_counts() -> dict[int, int]:
+        scoped = statement.where(partition_column.in_(parent_ids)).order_by(None).subquery()
+        parent = scoped.c[partition_column.key]
+        counted = sa.select(parent, sa.func.count()).group_by(parent)
+        async with sessions() as session:
+            return {key: int(n) for key, n in (await session.execute(counted)).all()}
+
+    # Sibling fields ask concurrently: one grouped count serves every parent of the batch.
+    counts: asyncio.Future[dict[int, int]] | None = None
+
+    async def count_of(parent_id: int) -> int:
+        nonlocal counts
+        if counts is None:
+            counts = asyncio.ensure_future(load_counts())
+        return (await counts).get(parent_id, 0)
+
+    pages: dict[int, Page[Any]] = {}
+    for parent_id, parent_rows in grouped.items():
+        has_more = len(parent_rows) > size
+        parent_rows = parent_rows[:size]
+        pages[parent_id] = Page(
+            rows=parent_rows,
+            cursors=[
+                encode_cursor([getattr(row, k.attribute) for k in keys]) for row in parent_rows
+            ],
+            has_next_page=has_more,
+            has_previous_page=args.after is not None,
+            count=lambda parent_id=parent_id: count_of(parent_id),  # type: ignore[misc]
+        )
+    return pages

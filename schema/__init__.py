@@ -6,13 +6,13 @@ import strawberry
 from strawberry.extensions import QueryDepthLimiter
 from strawberry.tools import merge_types
 
-from schema.consumers import ConsumersQuery
+from schema.consumers import ConsumersMutation, ConsumersQuery
 from schema.errors import ErrorPresenter
-from schema.geography import GeographyQuery
+from schema.geography import GeographyMutation, GeographyQuery
 from schema.node import NodeQuery
-from schema.packages import PackagesQuery
+from schema.packages import PackagesMutation, PackagesQuery
 from schema.signin import SignInMutation
-from schema.users import UsersQuery
+from schema.users import UsersMutation, UsersQuery
 from server.settings import get_settings
 
 Query = merge_types(
@@ -28,7 +28,13 @@ Query = merge_types(
 
 Mutation = merge_types(
     "Mutation",
-    (SignInMutation,),
+    (
+        SignInMutation,
+        UsersMutation,
+        GeographyMutation,
+        ConsumersMutation,
+        PackagesMutation,
+    ),
 )
 
 

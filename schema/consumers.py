@@ -1,20 +1,40 @@
-"""GraphQL types and root fields of consumers."""
+"""GraphQL types, root fields and administration mutations of consumers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import strawberry
 from strawberry import relay
 
 from models import consumers as models
+from models.users import Role
 from resolvers import consumers as resolvers
+from resolvers.validation import input_field
+from schema.admin import (
+    ERRORS_DESCRIPTION,
+    NAME_DESCRIPTION,
+    PHONE_DESCRIPTION,
+    admin_payload,
+    id_change,
+    required_change,
+)
 from schema.context import Info
+from schema.errors import UserError
 from schema.geography import Plant
 from schema.packages import Package
 from schema.permissions import IsAuthenticated, requirement
-from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    decode_id,
+    decode_ids,
+    empty_page,
+    page_args,
+    resolve_models,
+)
 
 ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
 
@@ -81,25 +101,34 @@ class ConsumerFilter:
     )
 
 
-async def consumer_connection(
-    info: Info,
-    filter: ConsumerFilter | None,
-    first: int | None,
-    after: str | None,
-    *,
-    plant_id: int | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> ConsumerConnection:
-    given = filter or ConsumerFilter()
-    plant_ids = decode_ids(given.plant_ids, "Plant", ["filter", "plantIds"])
-    if plant_id is not None:
-        plant_ids = [p for p in plant_ids if p == plant_id] if plant_ids is not None else [plant_id]
-    consumer_filter = resolvers.ConsumerFilter(
-        plant_ids=plant_ids, status=given.status, search=given.search
+def _consumer_filter(
+    given: ConsumerFilter | None, *, plant_ids: list[int] | None = None
+) -> resolvers.ConsumerFilter:
+    given = given or ConsumerFilter()
+    return resolvers.ConsumerFilter(
+        plant_ids=plant_ids
+        if plant_ids is not None
+        else decode_ids(given.plant_ids, "Plant", ["filter", "plantIds"]),
+        status=given.status,
+        search=given.search,
     )
-    page = await resolvers.list_consumers(
-        info.context, consumer_filter, page_args(first, after, last, before)
+
+
+async def plant_consumer_connection(
+    info: Info, plant_id: int, filter: ConsumerFilter | None, first: int | None, after: str | None
+) -> ConsumerConnection:
+    """``Plant.consumers``: batched across the plants of a list (no query per plant)."""
+    narrowed = _consumer_filter(filter)
+    if narrowed.plant_ids is not None and plant_id not in narrowed.plant_ids:
+        return connection_from_page(ConsumerConnection, empty_page(), Consumer.from_model)
+    page = await resolvers.plant_consumers_page(
+        info.context,
+        resolvers.PlantConsumersKey(
+            plant_id=plant_id,
+            status=narrowed.status,
+            search=narrowed.search,
+            page=page_args(first, after),
+        ),
     )
     return connection_from_page(ConsumerConnection, page, Consumer.from_model)
 
@@ -119,4 +148,95 @@ class ConsumersQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> ConsumerConnection:
-        return await consumer_connection(info, filter, first, after, last=last, before=before)
+        page = await resolvers.list_consumers(
+            info.context, _consumer_filter(filter), page_args(first, after, last, before)
+        )
+        return connection_from_page(ConsumerConnection, page, Consumer.from_model)
+
+
+# Administration (ADMIN): connect consumers and correct their details. Status and package
+# change only through package requests, which keep the history.
+
+ACCOUNT_NUMBER_DESCRIPTION = "1 to 32 letters, digits or '-'; stored in upper case; unique."
+
+
+@strawberry.input(description="A new connection: the consumer starts ACTIVE.")
+class CreateConsumerInput:
+    plant_id: strawberry.ID = strawberry.field(description="The plant it is connected to.")
+    package_id: strawberry.ID = strawberry.field(description="An active package.")
+    account_number: str = strawberry.field(description=ACCOUNT_NUMBER_DESCRIPTION)
+    name: str = strawberry.field(description=NAME_DESCRIPTION)
+    phone: str = strawberry.field(description=PHONE_DESCRIPTION)
+    connected_at: date | None = strawberry.field(
+        default=None,
+        description="The day the connection was made (not in the future); default today.",
+    )
+
+
+@strawberry.input(
+    description="Corrections to a consumer. Fields left out keep their value. Status and "
+    "package change only through package requests."
+)
+class UpdateConsumerInput:
+    id: strawberry.ID = strawberry.field(description="The consumer to change.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
+    phone: str | None = strawberry.field(default=strawberry.UNSET, description=PHONE_DESCRIPTION)
+    account_number: str | None = strawberry.field(
+        default=strawberry.UNSET, description=ACCOUNT_NUMBER_DESCRIPTION
+    )
+    plant_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Move the consumer to this plant (refused while a request is open).",
+    )
+
+
+@strawberry.type(description="The result of createConsumer or updateConsumer.")
+class ConsumerPayload:
+    consumer: Consumer | None = strawberry.field(default=None, description="The consumer as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type
+class ConsumersMutation:
+    @strawberry.mutation(
+        description=requirement(
+            "Connect a consumer to a plant on an active package; recorded in its history.",
+            Role.ADMIN,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_consumer(self, info: Info, input: CreateConsumerInput) -> ConsumerPayload:
+        async def work() -> dict[str, Any]:
+            new = resolvers.NewConsumer(
+                plant_id=decode_id(input.plant_id, "Plant", input_field("plantId")),
+                package_id=decode_id(input.package_id, "Package", input_field("packageId")),
+                account_number=input.account_number,
+                name=input.name,
+                phone=input.phone,
+                connected_at=input.connected_at,
+            )
+            row = await resolvers.create_consumer(info.context, new)
+            return {"consumer": Consumer.from_model(row)}
+
+        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "Correct a consumer's name, phone or account number, or move them to another plant.",
+            Role.ADMIN,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_consumer(self, info: Info, input: UpdateConsumerInput) -> ConsumerPayload:
+        async def work() -> dict[str, Any]:
+            consumer_id = decode_id(input.id, "Consumer", input_field("id"))
+            changes = resolvers.ConsumerChanges(
+                name=required_change(input.name, "name"),
+                phone=required_change(input.phone, "phone"),
+                account_number=required_change(input.account_number, "accountNumber"),
+                plant_id=id_change(input.plant_id, "Plant", "plantId"),
+            )
+            row = await resolvers.update_consumer(info.context, consumer_id, changes)
+            return {"consumer": Consumer.from_model(row)}
+
+        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)

@@ -1,4 +1,5 @@
-"""GraphQL types and root fields of the geography: State > Cluster > Plant."""
+"""GraphQL types, root fields and administration mutations of the geography:
+State > Cluster > Plant."""
 
 from __future__ import annotations
 
@@ -9,8 +10,19 @@ import strawberry
 from strawberry import relay
 
 from models import geography as models
+from models.users import Role
 from resolvers import geography as resolvers
+from resolvers.validation import input_field
+from schema.admin import (
+    CODE_DESCRIPTION,
+    ERRORS_DESCRIPTION,
+    NAME_DESCRIPTION,
+    admin_payload,
+    id_change,
+    required_change,
+)
 from schema.context import Info
+from schema.errors import UserError
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
@@ -112,9 +124,9 @@ class Plant(relay.Node):
         first: int | None = None,
         after: str | None = None,
     ) -> Annotated[ConsumerConnection, strawberry.lazy("schema.consumers")]:
-        from schema.consumers import consumer_connection
+        from schema.consumers import plant_consumer_connection
 
-        return await consumer_connection(info, filter, first, after, plant_id=self.id)
+        return await plant_consumer_connection(info, self.id, filter, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -185,3 +197,181 @@ class GeographyQuery:
             info.context, plant_filter, page_args(first, after, last, before)
         )
         return connection_from_page(PlantConnection, page, Plant.from_model)
+
+
+# Administration (ADMIN): create and update states, clusters and plants.
+
+
+@strawberry.input(description="A new state.")
+class CreateStateInput:
+    code: str = strawberry.field(description=CODE_DESCRIPTION)
+    name: str = strawberry.field(description=NAME_DESCRIPTION)
+
+
+@strawberry.input(description="Changes to a state. Fields left out keep their value.")
+class UpdateStateInput:
+    id: strawberry.ID = strawberry.field(description="The state to change.")
+    code: str | None = strawberry.field(default=strawberry.UNSET, description=CODE_DESCRIPTION)
+    name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
+
+
+@strawberry.input(description="A new cluster in a state.")
+class CreateClusterInput:
+    state_id: strawberry.ID = strawberry.field(description="The state it lies in.")
+    code: str = strawberry.field(description=CODE_DESCRIPTION)
+    name: str = strawberry.field(description=NAME_DESCRIPTION)
+
+
+@strawberry.input(description="Changes to a cluster. Fields left out keep their value.")
+class UpdateClusterInput:
+    id: strawberry.ID = strawberry.field(description="The cluster to change.")
+    code: str | None = strawberry.field(default=strawberry.UNSET, description=CODE_DESCRIPTION)
+    name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
+    state_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Move the cluster, with its plants, to this state.",
+    )
+
+
+@strawberry.input(description="A new plant in a cluster.")
+class CreatePlantInput:
+    cluster_id: strawberry.ID = strawberry.field(description="The cluster it belongs to.")
+    code: str = strawberry.field(description=CODE_DESCRIPTION)
+    name: str = strawberry.field(description=NAME_DESCRIPTION)
+
+
+@strawberry.input(description="Changes to a plant. Fields left out keep their value.")
+class UpdatePlantInput:
+    id: strawberry.ID = strawberry.field(description="The plant to change.")
+    code: str | None = strawberry.field(default=strawberry.UNSET, description=CODE_DESCRIPTION)
+    name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
+    cluster_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Move the plant, with its consumers and staff, to this cluster.",
+    )
+
+
+@strawberry.type(description="The result of createState or updateState.")
+class StatePayload:
+    state: State | None = strawberry.field(default=None, description="The state as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type(description="The result of createCluster or updateCluster.")
+class ClusterPayload:
+    cluster: Cluster | None = strawberry.field(default=None, description="The cluster as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type(description="The result of createPlant or updatePlant.")
+class PlantPayload:
+    plant: Plant | None = strawberry.field(default=None, description="The plant as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+def _state_fields(row: models.State) -> dict[str, Any]:
+    return {"state": State.from_model(row)}
+
+
+def _cluster_fields(row: models.Cluster) -> dict[str, Any]:
+    return {"cluster": Cluster.from_model(row)}
+
+
+def _plant_fields(row: models.Plant) -> dict[str, Any]:
+    return {"plant": Plant.from_model(row)}
+
+
+@strawberry.type
+class GeographyMutation:
+    @strawberry.mutation(
+        description=requirement("Create a state.", Role.ADMIN),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_state(self, info: Info, input: CreateStateInput) -> StatePayload:
+        async def work() -> dict[str, Any]:
+            new = resolvers.NewState(code=input.code, name=input.name)
+            return _state_fields(await resolvers.create_state(info.context, new))
+
+        return await admin_payload(info, StatePayload, resolvers.MANAGE_GEOGRAPHY, work)
+
+    @strawberry.mutation(
+        description=requirement("Change a state's code or name.", Role.ADMIN),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_state(self, info: Info, input: UpdateStateInput) -> StatePayload:
+        async def work() -> dict[str, Any]:
+            state_id = decode_id(input.id, "State", input_field("id"))
+            changes = resolvers.StateChanges(
+                code=required_change(input.code, "code"),
+                name=required_change(input.name, "name"),
+            )
+            return _state_fields(await resolvers.update_state(info.context, state_id, changes))
+
+        return await admin_payload(info, StatePayload, resolvers.MANAGE_GEOGRAPHY, work)
+
+    @strawberry.mutation(
+        description=requirement("Create a cluster in a state.", Role.ADMIN),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_cluster(self, info: Info, input: CreateClusterInput) -> ClusterPayload:
+        async def work() -> dict[str, Any]:
+            new = resolvers.NewCluster(
+                state_id=decode_id(input.state_id, "State", input_field("stateId")),
+                code=input.code,
+                name=input.name,
+            )
+            return _cluster_fields(await resolvers.create_cluster(info.context, new))
+
+        return await admin_payload(info, ClusterPayload, resolvers.MANAGE_GEOGRAPHY, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "Change a cluster's code or name, or move it to another state.", Role.ADMIN
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_cluster(self, info: Info, input: UpdateClusterInput) -> ClusterPayload:
+        async def work() -> dict[str, Any]:
+            cluster_id = decode_id(input.id, "Cluster", input_field("id"))
+            changes = resolvers.ClusterChanges(
+                code=required_change(input.code, "code"),
+                name=required_change(input.name, "name"),
+                state_id=id_change(input.state_id, "State", "stateId"),
+            )
+            row = await resolvers.update_cluster(info.context, cluster_id, changes)
+            return _cluster_fields(row)
+
+        return await admin_payload(info, ClusterPayload, resolvers.MANAGE_GEOGRAPHY, work)
+
+    @strawberry.mutation(
+        description=requirement("Create a plant in a cluster.", Role.ADMIN),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_plant(self, info: Info, input: CreatePlantInput) -> PlantPayload:
+        async def work() -> dict[str, Any]:
+            new = resolvers.NewPlant(
+                cluster_id=decode_id(input.cluster_id, "Cluster", input_field("clusterId")),
+                code=input.code,
+                name=input.name,
+            )
+            return _plant_fields(await resolvers.create_plant(info.context, new))
+
+        return await admin_payload(info, PlantPayload, resolvers.MANAGE_GEOGRAPHY, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "Change a plant's code or name, or move it to another cluster.", Role.ADMIN
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_plant(self, info: Info, input: UpdatePlantInput) -> PlantPayload:
+        async def work() -> dict[str, Any]:
+            plant_id = decode_id(input.id, "Plant", input_field("id"))
+            changes = resolvers.PlantChanges(
+                code=required_change(input.code, "code"),
+                name=required_change(input.name, "name"),
+                cluster_id=id_change(input.cluster_id, "Cluster", "clusterId"),
+            )
+            return _plant_fields(await resolvers.update_plant(info.context, plant_id, changes))
+
+        return await admin_payload(info, PlantPayload, resolvers.MANAGE_GEOGRAPHY, work)

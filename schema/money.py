@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import strawberry
 
-MINOR_UNITS_PER_MAJOR = 100  # paise per rupee
+MINOR_UNIT_EXPONENT = 2  # paise per rupee: 10**2
 
 
 @strawberry.type(description="An amount of money. `amount` is an exact decimal string.")
@@ -16,4 +16,5 @@ class Money:
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
-        return cls(amount=Decimal(minor) / MINOR_UNITS_PER_MAJOR, currency=currency)
+        # scaleb keeps the exponent, so 50 rupees print as "50.00", never "50" or "5E+1".
+        return cls(amount=Decimal(minor).scaleb(-MINOR_UNIT_EXPONENT), currency=currency)

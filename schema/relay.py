@@ -109,6 +109,13 @@ def connection_from_page(
     )
 
 
+def empty_page() -> Page[Any]:
+    async def zero() -> int:
+        return 0
+
+    return Page(rows=[], cursors=[], has_next_page=False, has_previous_page=False, count=zero)
+
+
 def page_args(
     first: int | None, after: str | None, last: int | None = None, before: str | None = None
 ) -> PageArgs:

@@ -105,22 +105,27 @@ def export_schema(args: argparse.Namespace) -> None:
 
 
 def create_user(args: argparse.Namespace) -> None:
+    from resolvers.errors import DomainError
     from server.admin_cli import create_user as create
 
     password = args.password or getpass.getpass("Password: ")
-    user_id = asyncio.run(
-        create(
-            get_settings(),
-            name=args.name,
-            email=args.email,
-            phone=args.phone,
-            role=args.role,
-            password=password,
-            plant_codes=args.plant or [],
-            cluster_code=args.cluster,
-            state_code=args.state,
+    try:
+        user_id = asyncio.run(
+            create(
+                get_settings(),
+                name=args.name,
+                email=args.email,
+                phone=args.phone,
+                role=args.role,
+                password=password,
+                plant_codes=args.plant or [],
+                cluster_code=args.cluster,
+                state_code=args.state,
+            )
         )
-    )
+    except DomainError as error:
+        where = f" ({'.'.join(error.field)})" if error.field else ""
+        raise SystemExit(f"{error.code.value}: {error.message}{where}") from None
     print(f"created user {user_id}")
 
 

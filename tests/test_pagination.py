@@ -174,3 +174,77 @@ async def test_total_count_is_only_computed_when_asked(
         await client.data("{ consumers(first: 5) { totalCount } }", token=token)
     assert with_count.count == without.count + 1
     assert not any("count(" in s.lower() for s in without.statements)
+
+
+NESTED = """
+query($first: Int, $after: String, $status: ConsumerStatus) {
+  plants(first: 100) {
+    edges {
+      node {
+        id
+        consumers(first: $first, after: $after, filter: { status: $status }) {
+          totalCount
+          edges { node { name plant { id } } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+async def test_nested_consumer_pages_are_right_and_cost_one_statement_for_all_plants(
+    client: GraphQLClient,
+    world: World,
+    db: async_sessionmaker[AsyncSession],
+    count_statements: Any,
+) -> None:
+    await add_consumers(db, world, 7, "Q")  # plant1 now has 3 + 7 consumers
+    with count_statements() as admin_counter:
+        data = await client.data(NESTED, {"first": 2}, token=world.token("admin"))
+    plants = [edge["node"] for edge in data["plants"]["edges"]]
+    assert len(plants) == 4
+    for plant in plants:
+        connection = plant["consumers"]
+        assert len(connection["edges"]) == 2
+        assert {e["node"]["plant"]["id"] for e in connection["edges"]} == {plant["id"]}
+        assert connection["pageInfo"]["hasNextPage"] is True
+    totals = sorted(plant["consumers"]["totalCount"] for plant in plants)
+    assert totals == [3, 3, 3, 10]
+
+    # A state in-charge sees three of the four plants: same statements, fewer rows.
+    with count_statements() as state_counter:
+        data = await client.data(NESTED, {"first": 2}, token=world.token("state1"))
+    assert len(data["plants"]["edges"]) == 3
+    # actor (+ scope for non-admins), plants, consumer pages, plants of consumers, counts.
+    assert state_counter.count == admin_counter.count + 1
+    assert admin_counter.count <= 5, admin_counter.statements
+
+
+async def test_nested_pages_continue_from_their_cursor(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await add_consumers(db, world, 7, "Q")
+    query = """
+    query($id: ID!, $after: String) {
+      node(id: $id) {
+        ... on Plant { consumers(first: 4, after: $after) {
+          edges { node { name } } pageInfo { hasNextPage endCursor } } }
+      }
+    }
+    """
+    from schema.relay import encode_id
+
+    plant_id = encode_id("Plant", world.plants[0].id or 0)
+    token = world.token("csa1")
+    names: list[str] = []
+    after = None
+    while True:
+        data = await client.data(query, {"id": plant_id, "after": after}, token=token)
+        connection = data["node"]["consumers"]
+        names += [edge["node"]["name"] for edge in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert len(names) == 10 and names == sorted(names)
