@@ -4,7 +4,7 @@ Importing this package registers every table on ``SQLModel.metadata``.
 """
 
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
-from models.events import Notification, NotificationKind, OutboxEvent
+from models.events import EventTopic, Notification, NotificationKind, OutboxEvent
 from models.geography import Cluster, Plant, State
 from models.inventory import (
     MovementKind,
@@ -46,6 +46,7 @@ __all__ = [
     "ConsumerHistoryKind",
     "ConsumerStatus",
     "EnrollmentStatus",
+    "EventTopic",
     "InstallmentFrequency",
     "MovementKind",
     "Notification",

@@ -12,6 +12,15 @@ from sqlmodel import Field, SQLModel
 from models.base import BigIntId, UTCDateTime, enum_type, timestamp_field
 
 
+class EventTopic(StrEnum):
+    """What an outbox event is about; subscribers listen by topic."""
+
+    PACKAGE_REQUEST = "package_request"
+    PURCHASE_REQUEST = "purchase_request"
+    STOCK = "stock"
+    SCHEME_ENROLLMENT = "scheme_enrollment"
+
+
 class OutboxEvent(SQLModel, table=True):
     """Something others must hear about, written in the same transaction as the change.
 
