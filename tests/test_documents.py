@@ -1,8 +1,14 @@
-"""Every document in queries/ runs, as the app sends it, and returns data."""
+"""Every document in queries/ runs, as the app sends it, and returns data.
+
+The cases of the foundation's documents are here; each area adds its own in
+``tests/<area>/documents.py`` as a ``DOCUMENTS`` dict of the same shape.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +46,7 @@ async def _staff(world: World, _: GraphQLClient) -> dict[str, Any]:
 
 
 # Each document, the variables it is sent with, and who sends it.
-DOCUMENTS: dict[str, tuple[Variables, str]] = {
+FOUNDATION_DOCUMENTS: dict[str, tuple[Variables, str]] = {
     "Login.graphql": (_login_variables, "anonymous"),
     "RefreshToken.graphql": (_refresh_variables, "anonymous"),
     "Logout.graphql": (_refresh_variables, "anonymous"),
@@ -52,6 +58,17 @@ DOCUMENTS: dict[str, tuple[Variables, str]] = {
     "Packages.graphql": (_none, "csa1"),
     "Staff.graphql": (_staff, "cluster1"),
 }
+
+
+def _area_documents() -> dict[str, tuple[Variables, str]]:
+    cases: dict[str, tuple[Variables, str]] = {}
+    for path in sorted(Path(__file__).parent.glob("*/documents.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.documents")
+        cases.update(module.DOCUMENTS)
+    return cases
+
+
+DOCUMENTS = {**FOUNDATION_DOCUMENTS, **_area_documents()}
 
 
 def test_every_document_has_a_case() -> None:
