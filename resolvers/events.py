@@ -10,10 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from models.base import utcnow
 from models.events import EventTopic, Notification, NotificationKind, OutboxEvent
+from resolvers.context import RequestContext
+from resolvers.errors import DomainError, ErrorCode
+from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from server.db import write_session
 
 
 async def record_event(
@@ -72,3 +78,70 @@ async def notify(
     session.add_all(notifications)
     await session.flush()
     return notifications
+
+
+NOTIFICATION_ORDER = (SortKey(col(Notification.id), "id", descending=True),)
+
+
+async def list_notifications(
+    ctx: RequestContext, *, unread_only: bool, page: PageArgs
+) -> Page[Notification]:
+    """The signed-in user's notifications, newest first."""
+    actor = ctx.require_actor()
+    statement = sa.select(Notification).where(col(Notification.user_id) == actor.user_id)
+    if unread_only:
+        statement = statement.where(col(Notification.read_at).is_(None))
+    return await paginate(
+        ctx.sessions,
+        statement,
+        NOTIFICATION_ORDER,
+        page,
+        default_size=ctx.settings.page_size_default,
+        max_size=ctx.settings.page_size_max,
+    )
+
+
+MAX_IDS = 100
+
+
+async def mark_notifications_read(
+    ctx: RequestContext, *, ids: list[int] | None, everything: bool
+) -> int:
+    """Mark the user's own notifications read (the listed ones, or all); how many changed.
+
+    Ids of other users' notifications are ignored, as if they did not exist.
+    """
+    actor = ctx.require_actor()
+    if everything == (ids is not None):
+        raise DomainError(ErrorCode.VALIDATION, "Give either `ids` or `all: true`.", ["input"])
+    if ids is not None and len(ids) > MAX_IDS:
+        raise DomainError(
+            ErrorCode.VALIDATION, f"Mark at most {MAX_IDS} at a time, or all.", ["input", "ids"]
+        )
+    statement = sa.update(Notification).where(
+        col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None)
+    )
+    if ids is not None:
+        statement = statement.where(col(Notification.id).in_(ids))
+    async with write_session(ctx.sessions) as session:
+        result = await session.execute(statement.values(read_at=utcnow()))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def unread_count(ctx: RequestContext) -> int:
+    actor = ctx.require_actor()
+    statement = sa.select(sa.func.count()).where(
+        col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None)
+    )
+    async with ctx.sessions() as session:
+        return int((await session.execute(statement)).scalar_one())
+
+
+async def notifications_by_id(ctx: RequestContext, ids: list[int]) -> dict[int, Notification]:
+    """The actor's own notifications among ``ids`` (others' do not exist for them)."""
+    actor = ctx.require_actor()
+    statement = sa.select(Notification).where(
+        col(Notification.id).in_(ids), col(Notification.user_id) == actor.user_id
+    )
+    async with ctx.sessions() as session:
+        return {n.id: n for n in (await session.execute(statement)).scalars() if n.id is not None}

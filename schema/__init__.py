@@ -8,9 +8,13 @@ from strawberry.tools import merge_types
 
 from schema.consumers import ConsumersMutation, ConsumersQuery
 from schema.errors import ErrorPresenter
+from schema.events import NotificationsMutation, NotificationsQuery
 from schema.geography import GeographyMutation, GeographyQuery
 from schema.node import NodeQuery
-from schema.packages import PackagesMutation, PackagesQuery
+from schema.packages.catalogue import PackagesMutation, PackagesQuery
+from schema.packages.requests import PackageRequestsQuery
+from schema.packages.summary import PackageSummaryQuery
+from schema.packages.transitions import PackageRequestsMutation
 from schema.signin import SignInMutation
 from schema.users import UsersMutation, UsersQuery
 from server.settings import get_settings
@@ -23,6 +27,9 @@ Query = merge_types(
         GeographyQuery,
         ConsumersQuery,
         PackagesQuery,
+        PackageRequestsQuery,
+        PackageSummaryQuery,
+        NotificationsQuery,
     ),
 )
 
@@ -34,6 +41,8 @@ Mutation = merge_types(
         GeographyMutation,
         ConsumersMutation,
         PackagesMutation,
+        PackageRequestsMutation,
+        NotificationsMutation,
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -24,7 +24,7 @@ from schema.admin import (
 from schema.context import Info
 from schema.errors import UserError
 from schema.geography import Plant
-from schema.packages import Package
+from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
@@ -35,6 +35,9 @@ from schema.relay import (
     page_args,
     resolve_models,
 )
+
+if TYPE_CHECKING:
+    from schema.packages.requests import PackageRequest
 
 ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
 
@@ -77,6 +80,19 @@ class Consumer(relay.Node):
         if row is None:  # pragma: no cover - a foreign key guarantees it
             raise LookupError("package missing")
         return Package.from_model(row, info.context.settings.currency)
+
+    @strawberry.field(
+        description="The consumer's package requests, newest first (empty for roles that "
+        "may not read requests)."
+    )
+    async def package_requests(
+        self, info: Info
+    ) -> list[Annotated[PackageRequest, strawberry.lazy("schema.packages.requests")]]:
+        from resolvers.packages.requests import requests_of_consumer
+        from schema.packages.requests import PackageRequest
+
+        rows = await requests_of_consumer(info.context, self.id)
+        return [PackageRequest.from_model(row) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

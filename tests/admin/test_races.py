@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from resolvers import consumers, geography, packages, staff
+from resolvers import consumers, geography, staff
+from resolvers.packages import catalogue as packages
 from tests.admin import gid, refused, snapshot
 from tests.conftest import GraphQLClient
 from tests.factories import World

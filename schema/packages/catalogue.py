@@ -11,7 +11,7 @@ from strawberry import relay
 
 from models import packages as models
 from models.users import Role
-from resolvers import packages as resolvers
+from resolvers.packages import catalogue as resolvers
 from resolvers.validation import input_field
 from schema.admin import (
     CODE_DESCRIPTION,

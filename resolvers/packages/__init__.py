@@ -1,0 +1,1 @@
+"""Packages: the tariff catalogue, and package requests with their approval workflow."""

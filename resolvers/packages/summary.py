@@ -1,0 +1,175 @@
+"""The package activity summary: per plant, consumers and requests over an interval.
+
+Past intervals are answered from the consumer history (status at the end of the
+interval), not from today's status. Four statements whatever the number of plants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
+from models.geography import Cluster, Plant
+from models.packages import PackageRequest, RequestStage
+from resolvers.context import RequestContext
+from resolvers.dates import DayRange
+from resolvers.errors import forbidden
+from resolvers.packages.rules import SUMMARY_READERS
+
+
+@dataclass(slots=True)
+class ActivityFigures:
+    """Figures of one plant, or of all of them (the total row)."""
+
+    active_consumers: int = 0
+    banned_consumers: int = 0
+    newly_banned: int = 0
+    reconnected: int = 0
+    requests_by_stage: dict[RequestStage, int] = field(
+        default_factory=lambda: dict.fromkeys(RequestStage, 0)
+    )
+
+    def add(self, other: ActivityFigures) -> None:
+        self.active_consumers += other.active_consumers
+        self.banned_consumers += other.banned_consumers
+        self.newly_banned += other.newly_banned
+        self.reconnected += other.reconnected
+        for stage, count in other.requests_by_stage.items():
+            self.requests_by_stage[stage] += count
+
+
+@dataclass(slots=True)
+class ActivitySummary:
+    rows: list[tuple[Plant, ActivityFigures]]
+    total: ActivityFigures
+
+
+async def activity_summary(
+    ctx: RequestContext, days: DayRange, state_id: int | None, cluster_id: int | None
+) -> ActivitySummary:
+    actor = ctx.require_actor()
+    if actor.role not in SUMMARY_READERS:
+        raise forbidden("read the package activity summary")
+    start, end = days.instants(ctx.settings.zone)
+
+    plants_statement = sa.select(Plant).where(actor.scope.restrict(col(Plant.id)))
+    if cluster_id is not None:
+        plants_statement = plants_statement.where(col(Plant.cluster_id) == cluster_id)
+    if state_id is not None:
+        in_state = sa.select(col(Cluster.id)).where(col(Cluster.state_id) == state_id)
+        plants_statement = plants_statement.where(col(Plant.cluster_id).in_(in_state))
+    plants_statement = plants_statement.order_by(col(Plant.name), col(Plant.id))
+
+    async with ctx.sessions() as session:
+        plants = list((await session.execute(plants_statement)).scalars().all())
+        plant_ids = [plant.id for plant in plants if plant.id is not None]
+        figures = {plant_id: ActivityFigures() for plant_id in plant_ids}
+        if plant_ids:
+            for statement, apply in (
+                (_status_at_end(plant_ids, end), _apply_status),
+                (_changes_within(plant_ids, start, end), _apply_changes),
+                (_requests_created_within(plant_ids, start, end), _apply_requests),
+            ):
+                for row in (await session.execute(statement)).all():
+                    apply(figures[row[0]], row)
+
+    total = ActivityFigures()
+    for plant_figures in figures.values():
+        total.add(plant_figures)
+    rows = [(plant, figures[plant.id]) for plant in plants if plant.id is not None]
+    return ActivitySummary(rows=rows, total=total)
+
+
+def _status_at_end(plant_ids: list[int], end: Any) -> sa.Select[Any, Any, Any]:
+    """Per plant and status: consumers whose latest status change before ``end`` set it."""
+    history = ConsumerHistoryEntry
+    latest = (
+        sa.select(
+            col(history.consumer_id).label("consumer_id"),
+            col(history.to_status).label("status"),
+            sa.func.row_number()
+            .over(
+                partition_by=col(history.consumer_id),
+                order_by=(col(history.changed_at).desc(), col(history.id).desc()),
+            )
+            .label("recency"),
+        )
+        .join(Consumer, col(Consumer.id) == col(history.consumer_id))
+        .where(
+            col(history.kind) == ConsumerHistoryKind.STATUS,
+            col(history.changed_at) < end,
+            col(Consumer.plant_id).in_(plant_ids),
+        )
+        .subquery()
+    )
+    return (
+        sa.select(col(Consumer.plant_id), latest.c.status, sa.func.count())
+        .join(latest, latest.c.consumer_id == col(Consumer.id))
+        .where(latest.c.recency == 1)
+        .group_by(col(Consumer.plant_id), latest.c.status)
+    )
+
+
+def _apply_status(figures: ActivityFigures, row: Any) -> None:
+    _, status, count = row
+    if ConsumerStatus(status) is ConsumerStatus.ACTIVE:
+        figures.active_consumers = int(count)
+    else:
+        figures.banned_consumers = int(count)
+
+
+def _changes_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any, Any, Any]:
+    """Per plant: bans and reconnections that happened in [start, end)."""
+    history = ConsumerHistoryEntry
+    banned = sa.and_(
+        col(history.from_status) == ConsumerStatus.ACTIVE,
+        col(history.to_status) == ConsumerStatus.BANNED,
+    )
+    reconnected = sa.and_(
+        col(history.from_status) == ConsumerStatus.BANNED,
+        col(history.to_status) == ConsumerStatus.ACTIVE,
+    )
+    return (
+        sa.select(
+            col(Consumer.plant_id),
+            sa.func.sum(sa.case((banned, 1), else_=0)),
+            sa.func.sum(sa.case((reconnected, 1), else_=0)),
+        )
+        .join(Consumer, col(Consumer.id) == col(history.consumer_id))
+        .where(
+            col(history.kind) == ConsumerHistoryKind.STATUS,
+            col(history.changed_at) >= start,
+            col(history.changed_at) < end,
+            col(Consumer.plant_id).in_(plant_ids),
+        )
+        .group_by(col(Consumer.plant_id))
+    )
+
+
+def _apply_changes(figures: ActivityFigures, row: Any) -> None:
+    figures.newly_banned = int(row[1] or 0)
+    figures.reconnected = int(row[2] or 0)
+
+
+def _requests_created_within(
+    plant_ids: list[int], start: Any, end: Any
+) -> sa.Select[Any, Any, Any]:
+    """Per plant and current stage: requests created in [start, end)."""
+    return (
+        sa.select(col(PackageRequest.plant_id), col(PackageRequest.stage), sa.func.count())
+        .where(
+            col(PackageRequest.plant_id).in_(plant_ids),
+            col(PackageRequest.created_at) >= start,
+            col(PackageRequest.created_at) < end,
+        )
+        .group_by(col(PackageRequest.plant_id), col(PackageRequest.stage))
+    )
+
+
+def _apply_requests(figures: ActivityFigures, row: Any) -> None:
+    _, stage, count = row
+    figures.requests_by_stage[RequestStage(stage)] = int(count)

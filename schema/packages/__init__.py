@@ -1,0 +1,1 @@
+"""GraphQL of packages: the tariff catalogue, and package requests with their workflow."""

@@ -1,0 +1,280 @@
+"""GraphQL types and root fields of package requests: the tabs, badges and details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.permission import BasePermission
+
+from models import packages as models
+from resolvers.packages import requests as resolvers
+from resolvers.packages.rules import READERS
+from schema.context import Info
+from schema.dates import DateRange
+from schema.geography import Plant
+from schema.packages.catalogue import Package
+from schema.permissions import IsAuthenticated, requirement, roles_permission
+from schema.relay import Connection, connection_from_page, decode_ids, page_args, parse_node_id
+from schema.users import User
+
+if TYPE_CHECKING:
+    from schema.consumers import Consumer, ConsumerStatus
+
+ServiceType = strawberry.enum(models.ServiceType, description="What a package request asks for.")
+RequestStage = strawberry.enum(
+    models.RequestStage,
+    description="Where a request is: REQUESTED, IN_PROCESS and REVIEW are open (the Request, "
+    "In Process and Review tabs); COMPLETED, REJECTED and CANCELLED are closed.",
+)
+RequestAction = strawberry.enum(models.RequestAction, description="A step of a request's history.")
+PackageRequestOrder = strawberry.enum(resolvers.RequestOrder, description="By creation time.")
+
+READER_ROLES = tuple(sorted(READERS))
+
+
+async def _user(info: Info, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    row = await info.context.loaders.user_by_id.load(user_id)
+    return User.from_model(row) if row else None
+
+
+async def _package(info: Info, package_id: int | None) -> Package | None:
+    if package_id is None:
+        return None
+    row = await info.context.loaders.package_by_id.load(package_id)
+    return Package.from_model(row, info.context.settings.currency) if row else None
+
+
+@strawberry.type(description="One step of a request's history: who did what, and when.")
+class RequestEvent:
+    at: datetime
+    action: RequestAction  # type: ignore[valid-type]
+    from_stage: RequestStage | None  # type: ignore[valid-type]
+    to_stage: RequestStage  # type: ignore[valid-type]
+    note: str | None
+    actor_id: strawberry.Private[int]
+    assignee_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.RequestEvent) -> RequestEvent:
+        return cls(
+            at=row.at,
+            action=row.action,
+            from_stage=row.from_stage,
+            to_stage=row.to_stage,
+            note=row.note,
+            actor_id=row.actor_id,
+            assignee_id=row.assignee_id,
+        )
+
+    @strawberry.field(description="Who took this step.")
+    async def actor(self, info: Info) -> User | None:
+        return await _user(info, self.actor_id)
+
+    @strawberry.field(description="Who the request was assigned to after this step.")
+    async def assignee(self, info: Info) -> User | None:
+        return await _user(info, self.assignee_id)
+
+
+@strawberry.type(description="A request for a service on a consumer's connection.")
+class PackageRequest(relay.Node):
+    id: relay.NodeID[int]
+    number: str = strawberry.field(description="The reference read out to people (PR-000123).")
+    service: ServiceType  # type: ignore[valid-type]
+    stage: RequestStage  # type: ignore[valid-type]
+    note: str | None = strawberry.field(description="What the requester wrote.")
+    version: int = strawberry.field(
+        description="Increases with every transition; send it as expectedVersion so that a "
+        "change made meanwhile by someone else is refused instead of overwritten."
+    )
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = strawberry.field(
+        description="When it was completed, rejected or cancelled."
+    )
+    consumer_id: strawberry.Private[int]
+    plant_id: strawberry.Private[int]
+    current_package_id: strawberry.Private[int]
+    requested_package_id: strawberry.Private[int | None]
+    assignee_id: strawberry.Private[int | None]
+    requested_by_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: models.PackageRequest) -> PackageRequest:
+        assert row.id is not None  # noqa: S101
+        return cls(
+            id=row.id,
+            number=resolvers.request_number(row.id),
+            service=row.service,
+            stage=row.stage,
+            note=row.note,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            closed_at=row.closed_at,
+            consumer_id=row.consumer_id,
+            plant_id=row.plant_id,
+            current_package_id=row.current_package_id,
+            requested_package_id=row.requested_package_id,
+            assignee_id=row.assignee_id,
+            requested_by_id=row.requested_by_id,
+        )
+
+    @strawberry.field(description="The consumer the request is for.")
+    async def consumer(
+        self, info: Info
+    ) -> Annotated[Consumer, strawberry.lazy("schema.consumers")] | None:
+        from schema.consumers import Consumer
+
+        row = await info.context.loaders.consumer_by_id.load(self.consumer_id)
+        return Consumer.from_model(row) if row else None
+
+    @strawberry.field(description="The plant of the consumer when the request was made.")
+    async def plant(self, info: Info) -> Plant | None:
+        row = await info.context.loaders.plant_by_id.load(self.plant_id)
+        return Plant.from_model(row) if row else None
+
+    @strawberry.field(description="The consumer's package when the request was made.")
+    async def current_package(self, info: Info) -> Package | None:
+        return await _package(info, self.current_package_id)
+
+    @strawberry.field(description="The package asked for (UPGRADE and DOWNGRADE only).")
+    async def requested_package(self, info: Info) -> Package | None:
+        return await _package(info, self.requested_package_id)
+
+    @strawberry.field(description="The technician working on it.")
+    async def assignee(self, info: Info) -> User | None:
+        return await _user(info, self.assignee_id)
+
+    @strawberry.field(description="Who registered the request.")
+    async def requested_by(self, info: Info) -> User | None:
+        return await _user(info, self.requested_by_id)
+
+    @strawberry.field(description="Every step so far, oldest first: who did each stage.")
+    async def history(self, info: Info) -> list[RequestEvent]:
+        rows = await resolvers.history_of(info.context, self.id)
+        return [RequestEvent.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="Active technicians of the request's plant: who it may be assigned to."
+    )
+    async def assignable_technicians(self, info: Info) -> list[User]:
+        rows = await resolvers.assignable_technicians(info.context, self.plant_id)
+        return [User.from_model(row) for row in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PackageRequest | None]:
+        parsed = [parse_node_id(node_id) for node_id in node_ids]
+        valid = [request_id for request_id in parsed if request_id is not None]
+        rows = dict(zip(valid, await resolvers.requests_by_id(info.context, valid), strict=True))
+        return [
+            cls.from_model(row) if (row := rows.get(i) if i is not None else None) else None
+            for i in parsed
+        ]
+
+
+@strawberry.type(description="A page of package requests.")
+class PackageRequestConnection(Connection[PackageRequest]):
+    pass
+
+
+@strawberry.input(description="Narrows the package request list (and the tab badges).")
+class PackageRequestFilter:
+    stages: list[RequestStage] | None = None  # type: ignore[valid-type]
+    plant_ids: list[strawberry.ID] | None = None
+    services: list[ServiceType] | None = None  # type: ignore[valid-type]
+    consumer_status: (
+        Annotated[ConsumerStatus, strawberry.lazy("schema.consumers")] | None  # type: ignore[valid-type]
+    ) = None
+    assigned_to_me: bool | None = strawberry.field(
+        default=None, description="true: only mine; false: only others' (and unassigned)."
+    )
+    created_in: DateRange | None = None
+    closed_in: DateRange | None = strawberry.field(
+        default=None, description="Closed (completed, rejected, cancelled) in these days."
+    )
+    updated_since: datetime | None = strawberry.field(
+        default=None, description="Changed after this instant: the app's delta sync."
+    )
+
+    def to_filter(self) -> resolvers.RequestFilter:
+        return resolvers.RequestFilter(
+            stages=self.stages,
+            plant_ids=decode_ids(self.plant_ids, "Plant", ["filter", "plantIds"]),
+            services=self.services,
+            consumer_status=self.consumer_status,
+            assigned_to_me=self.assigned_to_me,
+            created_in=self.created_in.to_days(["filter", "createdIn"])
+            if self.created_in
+            else None,
+            closed_in=self.closed_in.to_days(["filter", "closedIn"]) if self.closed_in else None,
+            updated_since=self.updated_since,
+        )
+
+
+@strawberry.type(description="How many requests each tab holds (the badges).")
+class PackageRequestCounts:
+    requested: int
+    in_process: int
+    review: int
+    completed: int
+    rejected: int
+    cancelled: int
+
+
+_readers: list[type[BasePermission]] = [IsAuthenticated, roles_permission(*READER_ROLES)]
+
+
+@strawberry.type
+class PackageRequestsQuery:
+    @strawberry.field(
+        description=requirement("Package requests in your scope (the tabs).", *READER_ROLES),
+        permission_classes=_readers,
+    )
+    async def package_requests(
+        self,
+        info: Info,
+        filter: PackageRequestFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order_by: PackageRequestOrder = resolvers.RequestOrder.NEWEST_FIRST,  # type: ignore[valid-type]
+    ) -> PackageRequestConnection:
+        page = await resolvers.list_requests(
+            info.context,
+            (filter or PackageRequestFilter()).to_filter(),
+            order_by,
+            page_args(first, after, last, before),
+        )
+        return connection_from_page(PackageRequestConnection, page, PackageRequest.from_model)
+
+    @strawberry.field(
+        description=requirement(
+            "How many requests each tab holds, in one query (the filter's stages are ignored).",
+            *READER_ROLES,
+        ),
+        permission_classes=_readers,
+    )
+    async def package_request_counts(
+        self, info: Info, filter: PackageRequestFilter | None = None
+    ) -> PackageRequestCounts:
+        counts = await resolvers.count_by_stage(
+            info.context, (filter or PackageRequestFilter()).to_filter()
+        )
+        stage = models.RequestStage
+        return PackageRequestCounts(
+            requested=counts[stage.REQUESTED],
+            in_process=counts[stage.IN_PROCESS],
+            review=counts[stage.REVIEW],
+            completed=counts[stage.COMPLETED],
+            rejected=counts[stage.REJECTED],
+            cancelled=counts[stage.CANCELLED],
+        )

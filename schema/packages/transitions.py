@@ -1,0 +1,240 @@
+"""Mutations of the package request workflow: create, then each transition."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from models.packages import RequestAction
+from resolvers.packages import requests as requests_resolvers
+from resolvers.packages import transitions as resolvers
+from resolvers.packages.rules import ACTORS, CREATORS
+from schema.context import Info
+from schema.errors import UserError, mutation_payload
+from schema.packages.requests import PackageRequest, ServiceType
+from schema.permissions import IsAuthenticated, requirement
+from schema.relay import decode_id
+
+EXPECTED_VERSION = (
+    "The request's version as you saw it: if it changed meanwhile, CONFLICT and nothing changes."
+)
+
+
+@strawberry.type(description="The request after the change, or why it did not happen.")
+class PackageRequestPayload:
+    request: PackageRequest | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreatePackageRequestInput:
+    consumer_id: strawberry.ID
+    service: ServiceType  # type: ignore[valid-type]
+    requested_package_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The package to move to: UPGRADE and DOWNGRADE only."
+    )
+    note: str | None = None
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string per attempt (a UUID). Retrying with the same key "
+        "returns the first result and creates nothing twice.",
+    )
+
+
+@strawberry.input
+class AssignPackageRequestInput:
+    request_id: strawberry.ID
+    assignee_id: strawberry.ID = strawberry.field(
+        description="An active technician of the request's plant (see assignableTechnicians)."
+    )
+    note: str | None = None
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
+
+
+@strawberry.input
+class NoteTransitionInput:
+    request_id: strawberry.ID
+    note: str | None = None
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
+
+
+@strawberry.input
+class ReasonTransitionInput:
+    request_id: strawberry.ID
+    reason: str = strawberry.field(description="Why; the people concerned are told.")
+    expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
+
+
+def _request_id(value: strawberry.ID) -> int:
+    return decode_id(value, "PackageRequest", ["input", "requestId"])
+
+
+def _roles(action: RequestAction) -> list[Any]:
+    return sorted(ACTORS[action])
+
+
+@strawberry.type
+class PackageRequestsMutation:
+    @strawberry.mutation(
+        description=requirement(
+            "Register a request for a consumer in your scope. A consumer has at most one open "
+            "request (DUPLICATE names it).",
+            *sorted(CREATORS),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_package_request(
+        self, info: Info, input: CreatePackageRequestInput
+    ) -> PackageRequestPayload:
+        async def work() -> dict[str, Any]:
+            new = requests_resolvers.NewPackageRequest(
+                consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+                service=input.service,
+                requested_package_id=decode_id(
+                    input.requested_package_id, "Package", ["input", "requestedPackageId"]
+                )
+                if input.requested_package_id is not None
+                else None,
+                note=input.note,
+                idempotency_key=input.idempotency_key,
+            )
+            row = await requests_resolvers.create_request(info.context, new)
+            return {"request": PackageRequest.from_model(row)}
+
+        return await mutation_payload(PackageRequestPayload, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "REQUESTED -> IN_PROCESS: give the request to a technician of its plant.",
+            *_roles(RequestAction.ASSIGN),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def assign_package_request(
+        self, info: Info, input: AssignPackageRequestInput
+    ) -> PackageRequestPayload:
+        return await _assign(info, RequestAction.ASSIGN, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "IN_PROCESS: give the request to another technician of its plant.",
+            *_roles(RequestAction.REASSIGN),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def reassign_package_request(
+        self, info: Info, input: AssignPackageRequestInput
+    ) -> PackageRequestPayload:
+        return await _assign(info, RequestAction.REASSIGN, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "REQUESTED or IN_PROCESS -> REJECTED, with a reason. A technician may reject only "
+            "their own assignments.",
+            *_roles(RequestAction.REJECT),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def reject_package_request(
+        self, info: Info, input: ReasonTransitionInput
+    ) -> PackageRequestPayload:
+        return await _with_reason(info, RequestAction.REJECT, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "REQUESTED -> CANCELLED, with a reason.", *_roles(RequestAction.CANCEL)
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def cancel_package_request(
+        self, info: Info, input: ReasonTransitionInput
+    ) -> PackageRequestPayload:
+        return await _with_reason(info, RequestAction.CANCEL, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "IN_PROCESS -> REVIEW: the assigned technician has done the work.",
+            *_roles(RequestAction.PROCESS),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def process_package_request(
+        self, info: Info, input: NoteTransitionInput
+    ) -> PackageRequestPayload:
+        return await _with_note(info, RequestAction.PROCESS, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "REVIEW -> COMPLETED: approve the work. The consumer's package or status changes "
+            "in the same transaction (CONFLICT if the consumer changed since the request).",
+            *_roles(RequestAction.COMPLETE),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def complete_package_request(
+        self, info: Info, input: NoteTransitionInput
+    ) -> PackageRequestPayload:
+        return await _with_note(info, RequestAction.COMPLETE, input)
+
+    @strawberry.mutation(
+        description=requirement(
+            "REVIEW -> IN_PROCESS: not approved; back to the technician with a reason.",
+            *_roles(RequestAction.SEND_BACK),
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def send_back_package_request(
+        self, info: Info, input: ReasonTransitionInput
+    ) -> PackageRequestPayload:
+        return await _with_reason(info, RequestAction.SEND_BACK, input)
+
+
+async def _assign(
+    info: Info, action: RequestAction, input: AssignPackageRequestInput
+) -> PackageRequestPayload:
+    async def given() -> resolvers.TransitionInput:
+        return resolvers.TransitionInput(
+            request_id=_request_id(input.request_id),
+            assignee_id=decode_id(input.assignee_id, "User", ["input", "assigneeId"]),
+            note=input.note,
+            expected_version=input.expected_version,
+        )
+
+    return await _run(info, action, given)
+
+
+async def _with_note(
+    info: Info, action: RequestAction, input: NoteTransitionInput
+) -> PackageRequestPayload:
+    async def given() -> resolvers.TransitionInput:
+        return resolvers.TransitionInput(
+            request_id=_request_id(input.request_id),
+            note=input.note,
+            expected_version=input.expected_version,
+        )
+
+    return await _run(info, action, given)
+
+
+async def _with_reason(
+    info: Info, action: RequestAction, input: ReasonTransitionInput
+) -> PackageRequestPayload:
+    async def given() -> resolvers.TransitionInput:
+        return resolvers.TransitionInput(
+            request_id=_request_id(input.request_id),
+            note=input.reason,
+            expected_version=input.expected_version,
+        )
+
+    return await _run(info, action, given)
+
+
+async def _run(info: Info, action: RequestAction, given: Any) -> PackageRequestPayload:
+    """Decode the input inside the payload wrapper, so a bad id is a UserError too."""
+
+    async def work() -> dict[str, Any]:
+        row = await resolvers.transition(info.context, action, await given())
+        return {"request": PackageRequest.from_model(row)}
+
+    return await mutation_payload(PackageRequestPayload, work)
