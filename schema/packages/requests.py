@@ -31,7 +31,9 @@ RequestStage = strawberry.enum(
     "In Process and Review tabs); COMPLETED, REJECTED and CANCELLED are closed.",
 )
 RequestAction = strawberry.enum(models.RequestAction, description="A step of a request's history.")
-PackageRequestOrder = strawberry.enum(resolvers.RequestOrder, description="By creation time.")
+PackageRequestOrder = strawberry.enum(
+    resolvers.RequestOrder, name="PackageRequestOrder", description="By creation time."
+)
 
 READER_ROLES = tuple(sorted(READERS))
 
