@@ -273,6 +273,9 @@ async def _seed(
         if reset:
             await delete_all_rows(connection)
         await insert_dataset(connection, data)
+    # Fresh statistics, so that the planner knows the tables are no longer empty.
+    async with engine.connect() as connection:
+        await connection.execute(sa.text("ANALYZE"))
     return _summary(data, time.perf_counter() - started)
 
 

@@ -1,7 +1,10 @@
 """The package activity summary: per plant, consumers and requests over an interval.
 
-Past intervals are answered from the consumer history (status at the end of the
-interval), not from today's status. Four statements whatever the number of plants.
+Status at the end of an interval comes from the consumer history: today's status,
+rolled back through the changes made since (each change records the status it left).
+Recent intervals, the usual question, then touch only the few changes after them
+instead of every consumer's whole history. Five statements whatever the number of
+plants.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ async def activity_summary(
         figures = {plant_id: ActivityFigures() for plant_id in plant_ids}
         if plant_ids:
             for statement, apply in (
-                (_status_at_end(plant_ids, end), _apply_status),
+                (_status_now(plant_ids), _apply_status_now),
+                (_status_changes_since(plant_ids, end), _apply_rollback),
                 (_changes_within(plant_ids, start, end), _apply_changes),
                 (_requests_created_within(plant_ids, start, end), _apply_requests),
             ):
@@ -84,42 +88,63 @@ async def activity_summary(
     return ActivitySummary(rows=rows, total=total)
 
 
-def _status_at_end(plant_ids: list[int], end: Any) -> sa.Select[Any, Any, Any]:
-    """Per plant and status: consumers whose latest status change before ``end`` set it."""
+def _status_now(plant_ids: list[int]) -> sa.Select[Any, Any, Any]:
+    """Per plant and status: consumers today."""
+    return (
+        sa.select(col(Consumer.plant_id), col(Consumer.status), sa.func.count())
+        .where(col(Consumer.plant_id).in_(plant_ids))
+        .group_by(col(Consumer.plant_id), col(Consumer.status))
+    )
+
+
+def _count_into(figures: ActivityFigures, status: Any, count: int) -> None:
+    if ConsumerStatus(status) is ConsumerStatus.ACTIVE:
+        figures.active_consumers += count
+    else:
+        figures.banned_consumers += count
+
+
+def _apply_status_now(figures: ActivityFigures, row: Any) -> None:
+    _, status, count = row
+    _count_into(figures, status, int(count))
+
+
+def _status_changes_since(plant_ids: list[int], end: Any) -> sa.Select[Any, Any, Any, Any]:
+    """Per plant, status today and status at ``end``, for consumers changed since ``end``.
+
+    The first change at or after ``end`` records the status the consumer had at ``end``
+    (its ``from_status``); none means the consumer was connected only after ``end``.
+    """
     history = ConsumerHistoryEntry
-    latest = (
+    first_after = (
         sa.select(
             col(history.consumer_id).label("consumer_id"),
-            col(history.to_status).label("status"),
+            col(history.from_status).label("status_then"),
             sa.func.row_number()
             .over(
                 partition_by=col(history.consumer_id),
-                order_by=(col(history.changed_at).desc(), col(history.id).desc()),
+                order_by=(col(history.changed_at), col(history.id)),
             )
-            .label("recency"),
+            .label("position"),
         )
-        .join(Consumer, col(Consumer.id) == col(history.consumer_id))
-        .where(
-            col(history.kind) == ConsumerHistoryKind.STATUS,
-            col(history.changed_at) < end,
-            col(Consumer.plant_id).in_(plant_ids),
-        )
+        .where(col(history.kind) == ConsumerHistoryKind.STATUS, col(history.changed_at) >= end)
         .subquery()
     )
     return (
-        sa.select(col(Consumer.plant_id), latest.c.status, sa.func.count())
-        .join(latest, latest.c.consumer_id == col(Consumer.id))
-        .where(latest.c.recency == 1)
-        .group_by(col(Consumer.plant_id), latest.c.status)
+        sa.select(
+            col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then, sa.func.count()
+        )
+        .join(first_after, first_after.c.consumer_id == col(Consumer.id))
+        .where(first_after.c.position == 1, col(Consumer.plant_id).in_(plant_ids))
+        .group_by(col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then)
     )
 
 
-def _apply_status(figures: ActivityFigures, row: Any) -> None:
-    _, status, count = row
-    if ConsumerStatus(status) is ConsumerStatus.ACTIVE:
-        figures.active_consumers = int(count)
-    else:
-        figures.banned_consumers = int(count)
+def _apply_rollback(figures: ActivityFigures, row: Any) -> None:
+    _, status_now, status_then, count = row
+    _count_into(figures, status_now, -int(count))
+    if status_then is not None:
+        _count_into(figures, status_then, int(count))
 
 
 def _changes_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any, Any, Any]:
