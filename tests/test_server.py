@@ -70,3 +70,26 @@ def test_settings_validate_their_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("GRIDLINE_TIME_ZONE", "Mars/Olympus")
     with pytest.raises(ValidationError):
         Settings()
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    import sqlalchemy as sa
+
+    from server.db import create_engine
+
+    path = tmp_path_factory.mktemp("pragmas") / "p.db"
+    engine = create_engine(
+        Settings(database_url=f"sqlite+aiosqlite:///{path}", sqlite_busy_timeout_ms=1234)
+    )
+    try:
+        async with engine.connect() as connection:
+            pragmas = {
+                name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
+            await connection.execute(sa.text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1234}
