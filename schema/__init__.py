@@ -10,12 +10,15 @@ from schema.consumers import ConsumersMutation, ConsumersQuery
 from schema.errors import ErrorPresenter
 from schema.events import NotificationsMutation, NotificationsQuery
 from schema.geography import GeographyMutation, GeographyQuery
+from schema.inventory import InventoryMutation, InventoryQuery
 from schema.node import NodeQuery
 from schema.packages.catalogue import PackagesMutation, PackagesQuery
 from schema.packages.requests import PackageRequestsQuery
 from schema.packages.summary import PackageSummaryQuery
 from schema.packages.transitions import PackageRequestsMutation
+from schema.purchases import PurchasesMutation, PurchasesQuery
 from schema.signin import SignInMutation
+from schema.stock import StockMutation
 from schema.users import UsersMutation, UsersQuery
 from server.settings import get_settings
 
@@ -30,6 +33,8 @@ Query = merge_types(
         PackageRequestsQuery,
         PackageSummaryQuery,
         NotificationsQuery,
+        InventoryQuery,
+        PurchasesQuery,
     ),
 )
 
@@ -43,6 +48,9 @@ Mutation = merge_types(
         PackagesMutation,
         PackageRequestsMutation,
         NotificationsMutation,
+        InventoryMutation,
+        StockMutation,
+        PurchasesMutation,
     ),
 )
 
