@@ -165,11 +165,17 @@ def _duplicate(open_request: PackageRequest) -> DomainError:
     )
 
 
-async def create_request(ctx: RequestContext, new: NewPackageRequest) -> PackageRequest:
-    """Register a request for a consumer in scope; idempotent by ``idempotency_key``."""
+def authorize_create(ctx: RequestContext) -> Actor:
+    """The actor, if their role may create requests (checked before reading the input)."""
     actor = ctx.require_actor()
     if actor.role not in CREATORS:
         raise forbidden("create package requests")
+    return actor
+
+
+async def create_request(ctx: RequestContext, new: NewPackageRequest) -> PackageRequest:
+    """Register a request for a consumer in scope; idempotent by ``idempotency_key``."""
+    actor = authorize_create(ctx)
     note = clean_note(new.note, input_field("note"))
     key = new.idempotency_key.strip() if new.idempotency_key else None
     if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
@@ -224,6 +230,10 @@ async def _create(
         requested_package_id = await _check_service(session, consumer, new)
         open_request = await open_request_of(session, consumer.id)
         if open_request is not None:
+            # The open one may be this very request, committed by a twin of this retry
+            # after our first look for the key.
+            if key is not None and (first := await _by_idempotency_key(session, actor, key)):
+                return _replayed(first, new, note)
             raise _duplicate(open_request)
         now = utcnow()
         request = PackageRequest(

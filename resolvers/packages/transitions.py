@@ -189,13 +189,19 @@ async def _recipients(
     return [request.requested_by_id]
 
 
+def authorize(ctx: RequestContext, action: RequestAction) -> Actor:
+    """The actor, if their role may take ``action`` at all (checked before the input)."""
+    actor = ctx.require_actor()
+    if actor.role not in ACTORS[action]:
+        raise forbidden(f"{VERBS[action]} package requests")
+    return actor
+
+
 async def transition(
     ctx: RequestContext, action: RequestAction, given: TransitionInput
 ) -> PackageRequest:
     """Move a request along the workflow by ``action``, or refuse with nothing changed."""
-    actor = ctx.require_actor()
-    if actor.role not in ACTORS[action]:
-        raise forbidden(f"{VERBS[action]} package requests")
+    actor = authorize(ctx, action)
     note = clean_note(
         given.note,
         input_field("reason" if action in REASON_REQUIRED else "note"),
@@ -204,9 +210,11 @@ async def transition(
     async with write_session(ctx.sessions) as session:
         request = await _load_in_scope(session, actor, given.request_id)
         _check_actor(actor, action, request)
-        _check_stage(action, request)
+        # A stale view is a conflict whatever the stage now is: the actor decided on
+        # something that is no longer there.
         if given.expected_version is not None and given.expected_version != request.version:
             raise stale()
+        _check_stage(action, request)
         previous_assignee = request.assignee_id
         assignee = request.assignee_id
         if action in (RequestAction.ASSIGN, RequestAction.REASSIGN):

@@ -88,6 +88,7 @@ class PackageRequestsMutation:
         self, info: Info, input: CreatePackageRequestInput
     ) -> PackageRequestPayload:
         async def work() -> dict[str, Any]:
+            requests_resolvers.authorize_create(info.context)  # the role before the input
             new = requests_resolvers.NewPackageRequest(
                 consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
                 service=input.service,
@@ -234,6 +235,7 @@ async def _run(info: Info, action: RequestAction, given: Any) -> PackageRequestP
     """Decode the input inside the payload wrapper, so a bad id is a UserError too."""
 
     async def work() -> dict[str, Any]:
+        resolvers.authorize(info.context, action)  # the role first: FORBIDDEN, not VALIDATION
         row = await resolvers.transition(info.context, action, await given())
         return {"request": PackageRequest.from_model(row)}
 
