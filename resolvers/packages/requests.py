@@ -50,7 +50,9 @@ def require_reader(ctx: RequestContext) -> Actor:
 
 
 def clean_note(note: str | None, field: list[str], *, required: bool = False) -> str | None:
-    text = " ".join(note.split()) if note else ""
+    # Tidy spaces but keep the writer's line breaks (a list of what was done).
+    lines = (" ".join(line.split()) for line in (note or "").strip().splitlines())
+    text = "\n".join(line for line in lines if line)
     if required and not text:
         raise DomainError(ErrorCode.VALIDATION, "Give a reason.", field)
     if len(text) > NOTE_MAX_LENGTH:

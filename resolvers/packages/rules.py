@@ -32,7 +32,7 @@ VERBS: dict[RequestAction, str] = {
     RequestAction.REASSIGN: "reassign",
     RequestAction.REJECT: "reject",
     RequestAction.CANCEL: "cancel",
-    RequestAction.PROCESS: "mark as processed",
+    RequestAction.PROCESS: "process",
     RequestAction.COMPLETE: "complete",
     RequestAction.SEND_BACK: "send back",
 }
