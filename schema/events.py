@@ -18,6 +18,7 @@ from schema.relay import Connection, connection_from_page, decode_ids, page_args
 
 if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
+    from schema.purchases import PurchaseRequest
 
 NotificationKind = strawberry.enum(models.NotificationKind, description="What happened.")
 
@@ -31,6 +32,7 @@ class Notification(relay.Node):
     created_at: datetime
     read_at: datetime | None
     request_id: strawberry.Private[int | None]
+    purchase_request_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, row: models.Notification) -> Notification:
@@ -43,6 +45,7 @@ class Notification(relay.Node):
             created_at=row.created_at,
             read_at=row.read_at,
             request_id=row.request_id,
+            purchase_request_id=row.purchase_request_id,
         )
 
     @strawberry.field(description="The package request it is about, if any (and still visible).")
@@ -56,6 +59,18 @@ class Notification(relay.Node):
             return None
         rows = await requests_by_id(info.context, [self.request_id])
         return PackageRequest.from_model(rows[0]) if rows[0] else None
+
+    @strawberry.field(description="The purchase request it is about, if any (and still visible).")
+    async def purchase_request(
+        self, info: Info
+    ) -> Annotated[PurchaseRequest, strawberry.lazy("schema.purchases")] | None:
+        from resolvers.purchases import purchase_requests_by_id
+        from schema.purchases import PurchaseRequest
+
+        if self.purchase_request_id is None:
+            return None
+        rows = await purchase_requests_by_id(info.context, [self.purchase_request_id])
+        return PurchaseRequest.from_model(rows[0]) if rows[0] else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

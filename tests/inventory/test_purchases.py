@@ -335,3 +335,28 @@ async def test_concurrent_deliveries_never_exceed_the_approval(
         assert stored.status is PurchaseStatus.RECEIVED
     else:
         assert stored.status is PurchaseStatus.APPROVED
+
+
+async def test_a_notification_links_to_its_purchase_request(
+    client: GraphQLClient, inventory: Inventory
+) -> None:
+    world = inventory.world
+    created = await mutate_ok(
+        client,
+        "createPurchaseRequest",
+        {
+            "productId": inventory.product("fan"),
+            "warehouseId": inventory.warehouse("wh1"),
+            "quantity": 3,
+            "reason": "Festival season",
+        },
+        token=world.token("cluster1"),
+    )
+    query = "{ notifications { edges { node { kind purchaseRequest { id status } } } } }"
+    data = await client.data(query, token=world.token("state1"))
+    [edge] = data["notifications"]["edges"]
+    assert edge["node"]["kind"] == "PURCHASE_REQUESTED"
+    assert edge["node"]["purchaseRequest"] == {
+        "id": created["purchaseRequest"]["id"],
+        "status": "PENDING",
+    }
