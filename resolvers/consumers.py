@@ -27,7 +27,7 @@ from resolvers.admin import (
 )
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.pagination import Page, PageArgs, SortKey, paginate, paginate_partitioned
+from resolvers.pagination import Page, PageArgs, SortKey, paginate_partitioned
 from resolvers.search import contains_text, normalise_search, starts_with
 from resolvers.validation import (
     clean_account_number,
@@ -77,14 +77,7 @@ def consumers_statement(ctx: RequestContext, filter: ConsumerFilter) -> sa.Selec
 async def list_consumers(
     ctx: RequestContext, filter: ConsumerFilter, page: PageArgs
 ) -> Page[Consumer]:
-    return await paginate(
-        ctx.sessions,
-        consumers_statement(ctx, filter),
-        CONSUMER_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(consumers_statement(ctx, filter), CONSUMER_ORDER, page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.actor import Actor
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
+from resolvers.pagination import Page, PageArgs, SortKey, paginate
 from server.settings import Settings
 
 
@@ -38,3 +41,16 @@ class RequestContext:
         if self.actor is None:
             raise unauthenticated()
         return self.actor
+
+    async def paginate(
+        self, statement: sa.Select[Any], keys: Sequence[SortKey], args: PageArgs
+    ) -> Page[Any]:
+        """One page of ``statement`` with this deployment's page sizes."""
+        return await paginate(
+            self.sessions,
+            statement,
+            keys,
+            args,
+            default_size=self.settings.page_size_default,
+            max_size=self.settings.page_size_max,
+        )

@@ -18,7 +18,7 @@ from models.base import utcnow
 from models.events import EventTopic, Notification, NotificationKind, OutboxEvent
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from server.db import write_session
 
 
@@ -91,14 +91,7 @@ async def list_notifications(
     statement = sa.select(Notification).where(col(Notification.user_id) == actor.user_id)
     if unread_only:
         statement = statement.where(col(Notification.read_at).is_(None))
-    return await paginate(
-        ctx.sessions,
-        statement,
-        NOTIFICATION_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(statement, NOTIFICATION_ORDER, page)
 
 
 MAX_IDS = 100

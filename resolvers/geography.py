@@ -21,7 +21,7 @@ from resolvers.admin import (
     require_admin,
 )
 from resolvers.context import RequestContext
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 from resolvers.validation import clean_code, clean_name, input_field
 from server.db import write_session
@@ -68,14 +68,7 @@ async def list_plants(ctx: RequestContext, filter: PlantFilter, page: PageArgs) 
                 contains_text(col(Plant.code), filter.search),
             )
         )
-    return await paginate(
-        ctx.sessions,
-        statement,
-        PLANT_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(statement, PLANT_ORDER, page)
 
 
 # Administration (ADMIN): creating and changing states, clusters and plants.

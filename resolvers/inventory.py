@@ -44,7 +44,7 @@ from resolvers.admin import (
 )
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode, forbidden
-from resolvers.pagination import Page, PageArgs, SortKey, paginate, paginate_partitioned
+from resolvers.pagination import Page, PageArgs, SortKey, paginate_partitioned
 from resolvers.validation import (
     clean_code,
     clean_name,
@@ -258,14 +258,7 @@ async def inventory_page(
     ctx: RequestContext, filter: ProductFilter, page: PageArgs
 ) -> Page[Product]:
     """The inventory list: a page of products matching ``filter``, in name order."""
-    return await paginate(
-        ctx.sessions,
-        products_statement(ctx, filter),
-        PRODUCT_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(products_statement(ctx, filter), PRODUCT_ORDER, page)
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,7 +50,7 @@ from resolvers.inventory import (
     state_of_actor,
     warehouses_of_state,
 )
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.stock import Moved, apply_movement, record_stock_event
 from resolvers.validation import input_field, invalid
 from server.db import write_session
@@ -118,14 +118,7 @@ async def list_purchase_requests(
         statement = statement.where(col(PurchaseRequest.product_id).in_(filter.product_ids))
     if filter.requested_by_me:
         statement = statement.where(col(PurchaseRequest.requested_by_id) == actor.user_id)
-    return await paginate(
-        ctx.sessions,
-        statement,
-        PURCHASE_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(statement, PURCHASE_ORDER, page)
 
 
 async def purchase_requests_by_id(

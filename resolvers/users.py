@@ -11,7 +11,7 @@ from auth.scope import visible_users_clause
 from models.users import Role, User, UserPlant
 from resolvers.context import RequestContext
 from resolvers.errors import unauthenticated
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 
 USER_ORDER = (SortKey(col(User.name), "name"), SortKey(col(User.id), "id"))
@@ -57,14 +57,7 @@ async def list_users(ctx: RequestContext, filter: UserFilter, page: PageArgs) ->
                 contains_text(col(User.phone), filter.search),
             )
         )
-    return await paginate(
-        ctx.sessions,
-        statement,
-        USER_ORDER,
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(statement, USER_ORDER, page)
 
 
 async def visible_users_by_id(ctx: RequestContext, user_ids: list[int]) -> dict[int, User]:

@@ -33,7 +33,7 @@ from resolvers.dates import DayRange
 from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
 from resolvers.events import record_event
 from resolvers.packages.rules import CREATORS, READERS
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.validation import input_field
 from server.db import write_session
 
@@ -342,14 +342,7 @@ async def list_requests(
     ctx: RequestContext, filter: RequestFilter, order: RequestOrder, page: PageArgs
 ) -> Page[PackageRequest]:
     actor = require_reader(ctx)
-    return await paginate(
-        ctx.sessions,
-        filtered_requests(ctx, actor, filter),
-        _order(order),
-        page,
-        default_size=ctx.settings.page_size_default,
-        max_size=ctx.settings.page_size_max,
-    )
+    return await ctx.paginate(filtered_requests(ctx, actor, filter), _order(order), page)
 
 
 async def count_by_stage(ctx: RequestContext, filter: RequestFilter) -> dict[RequestStage, int]:
