@@ -91,7 +91,7 @@ def decode_cursor(cursor: str, expected_length: int, argument: str) -> list[Curs
         ) from error
 
 
-def _after_predicate(keys: Sequence[SortKey], values: Sequence[CursorValue]) -> Any:
+def after_predicate(keys: Sequence[SortKey], values: Sequence[CursorValue]) -> Any:
     """Rows strictly after ``values`` in the order given by ``keys``."""
     clauses = []
     for index, key in enumerate(keys):
@@ -105,7 +105,7 @@ def _reverse(keys: Sequence[SortKey]) -> list[SortKey]:
     return [SortKey(k.column, k.attribute, not k.descending) for k in keys]
 
 
-def _order_by(keys: Sequence[SortKey]) -> list[Any]:
+def order_by_clauses(keys: Sequence[SortKey]) -> list[Any]:
     return [k.column.desc() if k.descending else k.column.asc() for k in keys]
 
 
@@ -138,11 +138,11 @@ async def paginate(
     page_statement = statement
     if args.after is not None:
         values = decode_cursor(args.after, len(keys), "after")
-        page_statement = page_statement.where(_after_predicate(keys, values))
+        page_statement = page_statement.where(after_predicate(keys, values))
     if args.before is not None:
         values = decode_cursor(args.before, len(keys), "before")
-        page_statement = page_statement.where(_after_predicate(_reverse(keys), values))
-    page_statement = page_statement.order_by(*_order_by(order)).limit(size + 1)
+        page_statement = page_statement.where(after_predicate(_reverse(keys), values))
+    page_statement = page_statement.order_by(*order_by_clauses(order)).limit(size + 1)
 
     async with sessions() as session:
         rows = list((await session.execute(page_statement)).scalars().all())
@@ -191,11 +191,11 @@ async def paginate_partitioned(
     filtered = statement.where(partition_column.in_(parent_ids))
     if args.after is not None:
         filtered = filtered.where(
-            _after_predicate(keys, decode_cursor(args.after, len(keys), "after"))
+            after_predicate(keys, decode_cursor(args.after, len(keys), "after"))
         )
     row_number = (
         sa.func.row_number()
-        .over(partition_by=partition_column, order_by=_order_by(keys))
+        .over(partition_by=partition_column, order_by=order_by_clauses(keys))
         .label("rn")
     )
     numbered = filtered.add_columns(row_number).subquery()

@@ -17,6 +17,7 @@ from schema.packages.requests import PackageRequestsQuery
 from schema.packages.summary import PackageSummaryQuery
 from schema.packages.transitions import PackageRequestsMutation
 from schema.purchases import PurchasesMutation, PurchasesQuery
+from schema.schemes import SchemesAdminMutation, SchemesMutation, SchemesQuery
 from schema.signin import SignInMutation
 from schema.stock import StockMutation
 from schema.users import UsersMutation, UsersQuery
@@ -35,6 +36,7 @@ Query = merge_types(
         NotificationsQuery,
         InventoryQuery,
         PurchasesQuery,
+        SchemesQuery,
     ),
 )
 
@@ -51,6 +53,8 @@ Mutation = merge_types(
         InventoryMutation,
         StockMutation,
         PurchasesMutation,
+        SchemesMutation,
+        SchemesAdminMutation,
     ),
 )
 

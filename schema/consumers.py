@@ -38,6 +38,7 @@ from schema.relay import (
 
 if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
+    from schema.schemes import SchemeEnrollment
 
 ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
 
@@ -93,6 +94,19 @@ class Consumer(relay.Node):
 
         rows = await requests_of_consumer(info.context, self.id)
         return [PackageRequest.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="The consumer's scheme enrolments, newest first (empty for roles that "
+        "may not read them)."
+    )
+    async def scheme_enrollments(
+        self, info: Info
+    ) -> list[Annotated[SchemeEnrollment, strawberry.lazy("schema.schemes")]]:
+        from resolvers.schemes.reading import enrollments_of_consumer
+        from schema.schemes import SchemeEnrollment
+
+        rows = await enrollments_of_consumer(info.context, self.id)
+        return [SchemeEnrollment.from_model(row) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

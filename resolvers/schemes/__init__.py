@@ -1,0 +1,1 @@
+"""Appliance schemes: enrolment, payments, cancellation, and reading them."""

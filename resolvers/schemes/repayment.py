@@ -1,0 +1,109 @@
+"""Where an enrolment's repayment stands on a day: computed here, and only here.
+
+Payments are allocated to instalments in order, earliest first, so an instalment is
+covered exactly when the amount paid reaches its ``cumulative_due_minor``. The same
+rule is written twice: in Python for one enrolment (:func:`repayment_state`) and in SQL
+for filtering and sorting lists (:func:`arrears_start_column`, :func:`status_clause`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from models.schemes import EnrollmentStatus, SchemeEnrollment, SchemeInstallment
+
+# Arrears longer than this make an enrolment DEFAULTED (the company's collection policy).
+DEFAULT_AFTER_DAYS = 90
+
+
+class RepaymentStatus(StrEnum):
+    ON_TRACK = "ON_TRACK"
+    BEHIND = "BEHIND"
+    DEFAULTED = "DEFAULTED"
+    PAID_OFF = "PAID_OFF"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class RepaymentState:
+    amount_paid_minor: int
+    outstanding_minor: int
+    next_due_date: date | None
+    days_in_arrears: int
+    status: RepaymentStatus
+
+
+def status_of(*, cancelled: bool, paid_off: bool, days_in_arrears: int) -> RepaymentStatus:
+    if cancelled:
+        return RepaymentStatus.CANCELLED
+    if paid_off:
+        return RepaymentStatus.PAID_OFF
+    if days_in_arrears > DEFAULT_AFTER_DAYS:
+        return RepaymentStatus.DEFAULTED
+    if days_in_arrears > 0:
+        return RepaymentStatus.BEHIND
+    return RepaymentStatus.ON_TRACK
+
+
+def repayment_state(
+    enrollment: SchemeEnrollment, installments: Sequence[SchemeInstallment], as_of: date
+) -> RepaymentState:
+    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar)."""
+    paid = enrollment.amount_paid_minor
+    uncovered = sorted(
+        (i for i in installments if i.cumulative_due_minor > paid), key=lambda i: i.due_date
+    )
+    overdue = [i for i in uncovered if i.due_date <= as_of]
+    days = (as_of - overdue[0].due_date).days if overdue else 0
+    return RepaymentState(
+        amount_paid_minor=paid,
+        outstanding_minor=enrollment.total_price_minor - paid,
+        next_due_date=uncovered[0].due_date if uncovered else None,
+        days_in_arrears=days,
+        status=status_of(
+            cancelled=enrollment.status is EnrollmentStatus.CANCELLED,
+            paid_off=paid >= enrollment.total_price_minor,
+            days_in_arrears=days,
+        ),
+    )
+
+
+def arrears_start_column(as_of: date) -> Any:
+    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL."""
+    return (
+        sa.select(sa.func.min(col(SchemeInstallment.due_date)))
+        .where(
+            col(SchemeInstallment.enrollment_id) == col(SchemeEnrollment.id),
+            col(SchemeInstallment.due_date) <= as_of,
+            col(SchemeInstallment.cumulative_due_minor) > col(SchemeEnrollment.amount_paid_minor),
+        )
+        .correlate(SchemeEnrollment)
+        .scalar_subquery()
+    )
+
+
+def status_clause(statuses: Sequence[RepaymentStatus], as_of: date) -> Any:
+    """WHERE clause: enrolments whose repayment status on ``as_of`` is one of ``statuses``."""
+    start = arrears_start_column(as_of)
+    active = col(SchemeEnrollment.status) == EnrollmentStatus.ACTIVE
+    paid_off = col(SchemeEnrollment.amount_paid_minor) >= col(SchemeEnrollment.total_price_minor)
+    defaulted_before = as_of - timedelta(days=DEFAULT_AFTER_DAYS)
+    clauses = {
+        RepaymentStatus.CANCELLED: col(SchemeEnrollment.status) == EnrollmentStatus.CANCELLED,
+        RepaymentStatus.PAID_OFF: sa.and_(active, paid_off),
+        RepaymentStatus.DEFAULTED: sa.and_(active, sa.not_(paid_off), start < defaulted_before),
+        RepaymentStatus.BEHIND: sa.and_(
+            active, sa.not_(paid_off), start < as_of, start >= defaulted_before
+        ),
+        RepaymentStatus.ON_TRACK: sa.and_(
+            active, sa.not_(paid_off), sa.or_(start.is_(None), start >= as_of)
+        ),
+    }
+    return sa.or_(*(clauses[status] for status in statuses))
