@@ -69,6 +69,31 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(
         default=12, gt=0, description="Deeper documents are refused before execution."
     )
+    max_aliases: int = Field(
+        default=30, gt=0, description="Aliases per document: stops one request fanning out."
+    )
+    max_tokens: int = Field(
+        default=5000, gt=0, description="Tokens per document: the parser's work is bounded."
+    )
+    max_query_cost: int = Field(
+        default=50_000,
+        gt=0,
+        description="Estimated cost per document; a connection's first multiplies what it selects.",
+    )
+    max_input_list_length: int = Field(
+        default=100, gt=0, description="Items in any input list (ids, filters)."
+    )
+    max_request_bytes: int = Field(
+        default=256 * 1024, gt=0, description="Body size of one HTTP request."
+    )
+    request_timeout_seconds: float = Field(
+        default=20.0, gt=0, description="A request still running after this is cancelled."
+    )
+    trusted_documents_only: bool = Field(
+        default=False,
+        description="Accept only the documents of queries/ (by hash or text), except from ADMIN.",
+    )
+    introspection_enabled: bool = True
     graphiql_enabled: bool = True
 
     @field_validator("cors_origins", mode="before")
