@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import QueryDepthLimiter
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
 from schema.consumers import ConsumersMutation, ConsumersQuery
+from schema.cost import QueryLimits
 from schema.errors import ErrorPresenter
 from schema.events import NotificationsMutation, NotificationsQuery
 from schema.geography import GeographyMutation, GeographyQuery
@@ -65,7 +66,10 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: QueryLimits(settings),
             ErrorPresenter,
         ],
     )

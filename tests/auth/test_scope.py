@@ -100,22 +100,24 @@ async def test_search_never_reaches_other_plants(client: GraphQLClient, world: W
 
 
 async def test_nested_fields_respect_scope(client: GraphQLClient, world: World) -> None:
-    query = """
-    { states { clusters { plants { id consumers(first: 100) { edges { node { id } } } } } } }
-    """
-    data = await client.data(query, token=world.token("csa1"))
+    # Two documents: all of it in one would exceed the query cost limit (three nested
+    # lists, each assumed to hold 20, times a page of 100 consumers).
+    tree = "{ states { clusters { plants { id } } } }"
+    data = await client.data(tree, token=world.token("csa1"))
     seen_plants = {
         plant["id"]
         for state in data["states"]
         for cluster in state["clusters"]
         for plant in cluster["plants"]
     }
+    pages = """
+    { plants(first: 100) { edges { node { consumers(first: 100) { edges { node { id } } } } } } }
+    """
+    data = await client.data(pages, token=world.token("csa1"))
     seen_consumers = {
         edge["node"]["id"]
-        for state in data["states"]
-        for cluster in state["clusters"]
-        for plant in cluster["plants"]
-        for edge in plant["consumers"]["edges"]
+        for plant in data["plants"]["edges"]
+        for edge in plant["node"]["consumers"]["edges"]
     }
     assert seen_plants == plant_ids(world, {0})
     assert seen_consumers == consumer_ids(world, {0})

@@ -1,0 +1,188 @@
+"""Query limits: aliases, tokens, estimated cost, input lists, body size, time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+import sqlalchemy as sa
+from graphql import parse
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from resolvers import geography
+from resolvers.context import RequestContext
+from schema import schema
+from schema.cost import ASSUMED_LIST_SIZE, estimate_cost
+from schema.relay import encode_id
+from server.app import create_app
+from server.settings import Settings
+from tests.conftest import QUERIES_DIR, GraphQLClient, error_codes
+from tests.factories import World
+
+# Consumer fields selected by the costly document below: id (1) + plant { id } (2).
+INNER_FIELDS_COST = 3
+COSTLY = """{ plants(first: 100) { edges { node {
+  consumers(first: 100) { edges { node { id plant { id } } } }
+} } } }"""
+# plants = 1 + 100 * (edges 1 + node 1 + consumers (1 + 100 * (edges 1 + node 1 + inner)))
+COSTLY_COST = 1 + 100 * (1 + 1 + (1 + 100 * (1 + 1 + INNER_FIELDS_COST)))
+
+
+def _no_traceback(body: Any) -> None:
+    assert "Traceback" not in str(body)
+
+
+async def test_too_many_aliases(client: GraphQLClient, world: World, settings: Settings) -> None:
+    fields = " ".join(f"a{n}: me {{ id }}" for n in range(settings.max_aliases + 1))
+    body = await client.request(f"{{ {fields} }}", token=world.token("admin"))
+    assert body.get("data") is None
+    assert "aliases" in body["errors"][0]["message"]
+    _no_traceback(body)
+
+
+async def test_too_many_tokens(client: GraphQLClient, world: World, settings: Settings) -> None:
+    fields = " ".join("__typename" for _ in range(settings.max_tokens + 1))
+    body = await client.request(f"{{ {fields} }}", token=world.token("admin"))
+    assert body.get("data") is None
+    assert "token" in body["errors"][0]["message"].lower()
+    _no_traceback(body)
+
+
+async def test_a_costly_nested_connection_is_refused(
+    client: GraphQLClient, world: World, settings: Settings
+) -> None:
+    assert settings.max_query_cost < COSTLY_COST
+    assert estimate_cost(schema._schema, parse(COSTLY), {}, settings) == COSTLY_COST
+    body = await client.request(COSTLY, token=world.token("admin"))
+    assert body.get("data") is None
+    assert error_codes(body) == ["QUERY_TOO_COSTLY"]
+    error = body["errors"][0]
+    assert str(COSTLY_COST) in error["message"]
+    assert str(settings.max_query_cost) in error["message"]
+    assert error["extensions"]["cost"] == COSTLY_COST
+    assert error["extensions"]["maxCost"] == settings.max_query_cost
+    _no_traceback(body)
+
+
+async def test_page_size_from_a_variable_counts(
+    client: GraphQLClient, world: World, settings: Settings
+) -> None:
+    query = COSTLY.replace("plants(first: 100)", "plants(first: $n)").replace(
+        "{ plants", "query($n: Int) { plants", 1
+    )
+    body = await client.request(query, {"n": 100}, token=world.token("admin"))
+    assert error_codes(body) == ["QUERY_TOO_COSTLY"]
+    # With a small page, the same document is cheap enough to run.
+    data = await client.data(query, {"n": 1}, token=world.token("admin"))
+    assert "plants" in data
+
+
+async def test_fragments_are_counted(settings: Settings) -> None:
+    document = parse("{ states { ...S } } fragment S on State { id clusters { id } }")
+    # states (list) = 1 + 20 * (id 1 + clusters (1 + 20 * 1))
+    expected = 1 + ASSUMED_LIST_SIZE * (1 + 1 + ASSUMED_LIST_SIZE * 1)
+    assert estimate_cost(schema._schema, document, {}, settings) == expected
+
+
+async def test_a_cheap_query_passes(client: GraphQLClient, world: World) -> None:
+    data = await client.data(
+        "{ plants(first: 10) { edges { node { id consumers(first: 5) { totalCount } } } } }",
+        token=world.token("admin"),
+    )
+    assert data["plants"]["edges"]
+
+
+def test_every_document_in_queries_is_under_the_default_limit(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = Settings()
+    costs: dict[str, int] = {}
+    for path in sorted(QUERIES_DIR.glob("*.graphql")):
+        document = parse(path.read_text())
+        variables = {"first": 100} if "$first" in path.read_text() else {}
+        costs[path.name] = estimate_cost(schema._schema, document, variables, settings)
+    assert costs
+    over = {name: cost for name, cost in costs.items() if cost > default.max_query_cost}
+    assert not over, over
+    assert capsys.readouterr() == ("", "")
+
+
+async def test_nodes_with_too_many_ids(client: GraphQLClient, world: World) -> None:
+    ids = [encode_id("Plant", n) for n in range(101)]
+    literal = ", ".join(f'"{global_id}"' for global_id in ids)
+    body = await client.request(
+        f"{{ nodes(ids: [{literal}]) {{ id }} }}", token=world.token("admin")
+    )
+    assert error_codes(body) == ["VALIDATION"]
+    assert "ids" in body["errors"][0]["message"]
+    _no_traceback(body)
+
+
+async def test_an_input_list_inside_an_input_object_is_limited(
+    client: GraphQLClient, world: World, settings: Settings
+) -> None:
+    plant_ids = [encode_id("Plant", n + 1) for n in range(settings.max_input_list_length + 1)]
+    body = await client.request(
+        "query($f: ConsumerFilter) { consumers(filter: $f) { totalCount } }",
+        {"f": {"plantIds": plant_ids}},
+        token=world.token("admin"),
+    )
+    assert error_codes(body) == ["VALIDATION"]
+    assert "filter.plantIds" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["field"] == ["filter", "plantIds"]
+    _no_traceback(body)
+
+
+async def test_a_body_too_large_is_413(client: GraphQLClient, settings: Settings) -> None:
+    padding = " " * (settings.max_request_bytes + 1)
+    response = await client.http.post("/graphql", json={"query": "{ __typename }" + padding})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    _no_traceback(response.text)
+
+
+async def test_a_streamed_body_too_large_is_413(client: GraphQLClient, settings: Settings) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename }", "x": "'
+        for _ in range(settings.max_request_bytes // 1024 + 1):
+            yield b"x" * 1024
+        yield b'"}'
+
+    response = await client.http.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_a_slow_request_times_out_without_leaking_connections(
+    settings: Settings, engine: AsyncEngine, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def slow(ctx: RequestContext) -> list[Any]:
+        async with ctx.sessions() as session:
+            await session.execute(sa.text("SELECT 1"))
+            await asyncio.sleep(5)
+        return []
+
+    monkeypatch.setattr(geography, "list_states", slow)
+    app = create_app(settings.model_copy(update={"request_timeout_seconds": 0.05}))
+    pool = app.state.runtime.engine.pool
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gridline.test") as http:
+            response = await http.post(
+                "/graphql",
+                json={"query": "{ states { id } }"},
+                headers={"Authorization": f"Bearer {world.token('admin')}"},
+            )
+        assert response.status_code == 503
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] == "TIMEOUT"
+        _no_traceback(body)
+        await asyncio.sleep(0.05)
+        assert pool.checkedout() == 0
+    finally:
+        await app.state.runtime.engine.dispose()
