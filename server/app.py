@@ -6,27 +6,46 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, cast
 
 import sqlalchemy as sa
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UnsetType
 
 from auth.actor import Actor, load_actor
 from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
 from resolvers.context import RequestContext
 from server.db import create_engine, create_session_factory
+from server.limits import RequestLimits
 from server.settings import Settings, get_settings
+from server.trusted_documents import (
+    DocumentRefused,
+    TrustedDocuments,
+    check_introspection,
+    resolve_document,
+)
 
 logger = logging.getLogger("gridline.app")
 
@@ -55,10 +74,73 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | N
         return await load_actor(session, user_id)
 
 
-class GridlineGraphQL(GraphQL[RequestContext, None]):
-    """Strawberry's ASGI app with our context and websocket sign-in."""
+def _admit_ws(view: object, context: RequestContext, payload: Any) -> str | GraphQLError:
+    """A websocket operation's document to run, or the error refusing it (same rules as HTTP)."""
+    assert isinstance(view, GridlineGraphQL)  # noqa: S101  (these handlers serve only it)
+    extensions = payload.get("extensions")
+    data = GraphQLRequestData(
+        query=payload.get("query"),
+        variables=None,
+        operation_name=payload.get("operationName"),
+        extensions=extensions if isinstance(extensions, dict) else None,
+    )
+    try:
+        admitted = view.admit(data, context)
+    except DocumentRefused as refused:
+        return refused.error
+    return admitted.query or ""
 
-    def __init__(self, schema: BaseSchema, runtime: Runtime) -> None:
+
+class _TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """graphql-transport-ws: each ``subscribe`` is admitted like an HTTP request."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged:
+            admitted = _admit_ws(self.view, self.context, message["payload"])
+            if isinstance(admitted, GraphQLError):
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [admitted.formatted]}
+                )
+                return
+            message = cast(
+                "SubscribeMessage",
+                {**message, "payload": {**message["payload"], "query": admitted}},
+            )
+        await super().handle_subscribe(message)
+
+
+class _LegacyWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
+    """graphql-ws (legacy): each ``start`` is admitted like an HTTP request."""
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            admitted = _admit_ws(self.view, self.context, message["payload"])
+            if isinstance(admitted, GraphQLError):
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": admitted.formatted}
+                )
+                return
+            message = cast(
+                "StartMessage", {**message, "payload": {**message["payload"], "query": admitted}}
+            )
+        await super().handle_start(message)
+
+
+class GridlineGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI app with our context, websocket sign-in and trusted documents.
+
+    Before a document runs over HTTP, :meth:`_admit` substitutes a persisted query's text
+    (Apollo ``persistedQuery`` extension) and applies ``trusted_documents_only`` and
+    ``introspection_enabled``; ADMIN callers are exempt from both (analysts use GraphiQL).
+    Websocket operations are admitted by the same rules (the handlers below).
+    """
+
+    graphql_transport_ws_handler_class = _TransportWSHandler
+    graphql_ws_handler_class = _LegacyWSHandler
+
+    def __init__(
+        self, schema: BaseSchema, runtime: Runtime, documents: TrustedDocuments | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if runtime.settings.graphiql_enabled else None,
@@ -66,6 +148,73 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             keep_alive_interval=15,
         )
         self.runtime = runtime
+        self.documents = documents if documents is not None else TrustedDocuments.load()
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""
+        if request.query_params.get("extensions") is not None:
+            return False
+        return super().should_render_graphql_ide(request)
+
+    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData:
+        """The request to run (a persisted query's text filled in); DocumentRefused if not."""
+        settings = self.runtime.settings
+        is_admin = context.actor is not None and context.actor.is_admin
+        query, trusted = resolve_document(
+            self.documents,
+            data.query,
+            data.extensions,
+            trusted_only=settings.trusted_documents_only and not is_admin,
+        )
+        if trusted is not None:
+            logger.debug(
+                "trusted document %s (%s)", self.documents.names.get(trusted), trusted[:12]
+            )
+        if (
+            query is not None
+            and trusted is None
+            and not settings.introspection_enabled
+            and not is_admin
+        ):
+            check_introspection(query, max_tokens=settings.max_tokens)
+        return data if query == data.query else replace(data, query=query)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            admitted = self.admit(request_data, context)
+        except DocumentRefused as refused:
+            return ExecutionResult(data=None, errors=[refused.error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, admitted
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Single and batched operations pass through execute_single; only the streaming
+        # transports (SSE, multipart subscriptions) skip it, so they are admitted here.
+        if not isinstance(request_data, list) and self._get_stream_transport(request_data.protocol):
+            try:
+                request_data = self.admit(request_data, context)
+            except DocumentRefused as refused:
+                return ExecutionResult(data=None, errors=[refused.error])
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def get_context(self, request: Request | WebSocket, response: object) -> RequestContext:
         request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
@@ -101,7 +250,7 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
         schema = default_schema
     engine = create_engine(settings)
     runtime = Runtime(settings, engine, create_session_factory(engine))
-    graphql = GridlineGraphQL(schema, runtime)
+    graphql = GridlineGraphQL(schema, runtime, TrustedDocuments.load())  # once, at start-up
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -133,7 +282,8 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
-            )
+            ),
+            Middleware(RequestLimits, settings=settings),
         ],
         lifespan=lifespan,
     )

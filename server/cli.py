@@ -1,4 +1,4 @@
-"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema."""
+"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema, documents."""
 
 from __future__ import annotations
 
@@ -104,6 +104,12 @@ def export_schema(args: argparse.Namespace) -> None:
     print(f"wrote {SCHEMA_PATH}")
 
 
+def documents(_: argparse.Namespace) -> None:
+    from server.trusted_documents import TrustedDocuments
+
+    print(TrustedDocuments.load().manifest_json())
+
+
 def create_user(args: argparse.Namespace) -> None:
     from resolvers.errors import DomainError
     from server.admin_cli import create_user as create
@@ -152,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("export-schema", help="write schema/schema.graphql")
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
     p.set_defaults(func=export_schema)
+
+    p = commands.add_parser("documents", help="print the trusted-document manifest (JSON)")
+    p.set_defaults(func=documents)
 
     p = commands.add_parser("create-user", help="create a staff user")
     p.add_argument("--name", required=True)
