@@ -93,3 +93,12 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
     finally:
         await engine.dispose()
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 1234}
+
+
+def test_outside_development_the_default_secret_key_is_refused() -> None:
+    from server.cli import _check_secret
+
+    with pytest.raises(SystemExit, match="GRIDLINE_SECRET_KEY"):
+        _check_secret(Settings(environment="production"))
+    _check_secret(Settings(environment="production", secret_key="x" * 48))
+    _check_secret(Settings(environment="development"))
