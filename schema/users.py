@@ -32,7 +32,7 @@ from schema.relay import (
     decode_id,
     decode_ids,
     page_args,
-    parse_node_id,
+    resolve_models,
 )
 
 Role = strawberry.enum(models.Role, description="A staff member's designation.")
@@ -86,11 +86,11 @@ class User(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[User | None]:
-        parsed = [parse_node_id(node_id) for node_id in node_ids]
-        found = await resolvers.visible_users_by_id(
-            info.context, [user_id for user_id in parsed if user_id is not None]
-        )
-        rows = [found.get(user_id) if user_id is not None else None for user_id in parsed]
+        async def load(ids: list[int]) -> list[models.User | None]:
+            found = await resolvers.visible_users_by_id(info.context, ids)
+            return [found.get(user_id) for user_id in ids]
+
+        rows = await resolve_models(node_ids, load)
         return [cls.from_model(row) if row else None for row in rows]
 
 

@@ -18,7 +18,7 @@ from schema.dates import DateRange
 from schema.geography import Plant
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import Connection, connection_from_page, decode_ids, page_args, parse_node_id
+from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
 from schema.users import User
 
 if TYPE_CHECKING:
@@ -173,13 +173,11 @@ class PackageRequest(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PackageRequest | None]:
-        parsed = [parse_node_id(node_id) for node_id in node_ids]
-        valid = [request_id for request_id in parsed if request_id is not None]
-        rows = dict(zip(valid, await resolvers.requests_by_id(info.context, valid), strict=True))
-        return [
-            cls.from_model(row) if (row := rows.get(i) if i is not None else None) else None
-            for i in parsed
-        ]
+        async def load(ids: list[int]) -> list[models.PackageRequest | None]:
+            return await resolvers.requests_by_id(info.context, ids)
+
+        rows = await resolve_models(node_ids, load)
+        return [cls.from_model(row) if row else None for row in rows]
 
 
 @strawberry.type(description="A page of package requests.")
