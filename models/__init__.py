@@ -36,6 +36,7 @@ from models.schemes import (
     SchemeState,
     SchemeType,
 )
+from models.signin import SignInAttempt, SignInOutcome
 from models.users import RefreshToken, Role, User, UserPlant
 
 __all__ = [
@@ -72,6 +73,8 @@ __all__ = [
     "SchemeState",
     "SchemeType",
     "ServiceType",
+    "SignInAttempt",
+    "SignInOutcome",
     "State",
     "StockLevel",
     "StockMovement",

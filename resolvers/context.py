@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,10 +15,14 @@ from resolvers.loaders import Loaders
 from resolvers.pagination import Page, PageArgs, SortKey, paginate
 from server.settings import Settings
 
+if TYPE_CHECKING:
+    from server.events.feed import EventFeed
+
 
 @dataclass
 class RequestContext:
-    """One per HTTP request (and one per subscription event): never shared."""
+    """One per HTTP request, or per websocket connection (whose subscriptions take fresh
+    loaders for each event with :meth:`sign_in`): never shared between callers."""
 
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
@@ -27,6 +31,12 @@ class RequestContext:
     loaders: Loaders = field(init=False)
     # Set by the websocket protocol from the connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # The process's live event feed, which subscriptions join.
+    events: EventFeed | None = None
+    # The caller's address (the proxy's X-Forwarded-For when uvicorn trusts the proxy)
+    # and User-Agent header, for sign-in throttling and its audit.
+    client_address: str | None = None
+    user_agent: str | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.sessions, self.actor)

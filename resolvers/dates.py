@@ -10,6 +10,11 @@ from resolvers.errors import DomainError, ErrorCode
 
 # A range longer than this is almost certainly a typo (year 2206 for 2026).
 MAX_RANGE_DAYS = 3 * 366
+# The first and last days whose midnights, and the midnight after, Python can represent as
+# UTC instants in any time zone (offsets stay within a day): beyond them the conversion
+# overflows.
+EARLIEST_DAY = date.min + timedelta(days=1)
+LATEST_DAY = date.max - timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +37,25 @@ def today(zone: ZoneInfo) -> date:
     return datetime.now(zone).date()
 
 
+def check_instant(value: datetime, field: list[str]) -> datetime:
+    """``value`` if it has an offset and falls where UTC can represent it; VALIDATION
+    otherwise (a naive time is ambiguous, and storing either would be a server error)."""
+    if value.tzinfo is None:
+        raise DomainError(ErrorCode.VALIDATION, "Give the time with its offset.", field)
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise DomainError(ErrorCode.VALIDATION, "That time is out of range.", field) from None
+    return value
+
+
 def check_range(first: date, last: date, field: list[str]) -> DayRange:
     if last < first:
         raise DomainError(ErrorCode.VALIDATION, "`to` is before `from`.", field)
+    if first < EARLIEST_DAY or last > LATEST_DAY:
+        raise DomainError(
+            ErrorCode.VALIDATION, f"Days run from {EARLIEST_DAY} to {LATEST_DAY}.", field
+        )
     if (last - first).days > MAX_RANGE_DAYS:
         raise DomainError(
             ErrorCode.VALIDATION, f"A range spans at most {MAX_RANGE_DAYS} days.", field

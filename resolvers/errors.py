@@ -17,16 +17,30 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "INVALID_TRANSITION"
     OUT_OF_STOCK = "OUT_OF_STOCK"
     DUPLICATE = "DUPLICATE"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    # A live subscription ended by the server; the client resubscribes with its cursor.
+    SUBSCRIBER_TOO_SLOW = "SUBSCRIBER_TOO_SLOW"
+    EVENTS_UNAVAILABLE = "EVENTS_UNAVAILABLE"
+    SERVER_SHUTTING_DOWN = "SERVER_SHUTTING_DOWN"
 
 
 class DomainError(Exception):
     """An expected failure: becomes a ``UserError`` in a payload, or a GraphQL error."""
 
-    def __init__(self, code: ErrorCode, message: str, field: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: list[str] | None = None,
+        *,
+        retry_after_seconds: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        # Set when trying again later can succeed (TOO_MANY_ATTEMPTS): how much later.
+        self.retry_after_seconds = retry_after_seconds
 
     def __repr__(self) -> str:
         return f"DomainError({self.code}, {self.message!r}, field={self.field!r})"

@@ -1,7 +1,9 @@
-"""Signing in and out: password login, refresh-token rotation with reuse detection."""
+"""Signing in and out: password login (throttled and audited), refresh-token rotation with
+reuse detection."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,8 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.passwords import verify_password_async
+from auth.throttle import (
+    NO_FAILURES,
+    FailureStreak,
+    account_rule,
+    address_rule,
+    required_wait,
+    whole_seconds,
+)
 from auth.tokens import issue_access_token, new_refresh_token, refresh_token_hash
-from models.base import utcnow
+from models.base import UTCDateTime, utcnow
+from models.signin import (
+    CLIENT_ADDRESS_MAX_LENGTH,
+    LOGIN_MAX_LENGTH,
+    USER_AGENT_MAX_LENGTH,
+    SignInAttempt,
+    SignInOutcome,
+)
 from models.users import RefreshToken, User
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
@@ -56,21 +73,164 @@ async def _issue(
 
 
 async def login(ctx: RequestContext, login: str, password: str) -> SignedIn:
-    """Exchange a login (email or phone) and password for tokens."""
+    """Exchange a login (email or phone) and password for tokens.
+
+    Three steps, so that no lock is held while Argon2 runs:
+
+    1. One short write transaction decides whether the attempt is throttled and records
+       it, as WRONG_CREDENTIALS until proven otherwise. Attempts of the same login or
+       address are serialised here (SQLite: BEGIN IMMEDIATE; PostgreSQL: advisory locks),
+       so each one counts the failures of all that came before, including those still
+       being checked: a parallel burst gets exactly the free attempts, not one each.
+    2. A throttled attempt is refused without checking the password; others are checked.
+    3. A right password changes the recorded outcome and issues the tokens.
+    """
     key = normalise_login(login)
     if not key or not password:
         raise DomainError(ErrorCode.VALIDATION, "Give a login and a password.", ["login"])
+    if len(key) > LOGIN_MAX_LENGTH:
+        raise DomainError(ErrorCode.VALIDATION, "This login is too long.", ["login"])
+    admitted = await _admit_attempt(ctx, key)
+    if admitted.retry_after_seconds is not None:
+        raise DomainError(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            f"Too many failed sign-ins. Wait {_seconds(admitted.retry_after_seconds)} "
+            "and try again.",
+            retry_after_seconds=admitted.retry_after_seconds,
+        )
+    # Unknown logins are checked against a dummy hash: the same time as a wrong password.
+    if not await verify_password_async(admitted.password_hash, password):
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
+    return await _complete_sign_in(ctx, admitted)
+
+
+@dataclass(frozen=True, slots=True)
+class _Admitted:
+    """A recorded attempt: refused (with the wait), or to be checked against the hash."""
+
+    attempt_id: int
+    user_id: int | None
+    password_hash: str | None
+    retry_after_seconds: int | None
+
+
+async def _admit_attempt(ctx: RequestContext, key: str) -> _Admitted:
+    settings = ctx.settings
+    address = _clip(ctx.client_address, CLIENT_ADDRESS_MAX_LENGTH)
     column = col(User.email) if "@" in key else col(User.phone)
     async with write_session(ctx.sessions) as session:
+        if not settings.is_sqlite:
+            await _lock_keys(session, key, address)
+        # Read once the locks are held, so that attempts' times follow their order.
+        now = utcnow()
+        since = now - timedelta(seconds=settings.signin_failure_window_seconds)
         user = (await session.execute(sa.select(User).where(column == key))).scalar_one_or_none()
-        password_ok = await verify_password_async(user.password_hash if user else None, password)
-        if user is None or not password_ok:
-            raise DomainError(ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
-        if not user.active:
-            raise DomainError(
-                ErrorCode.FORBIDDEN, "This account is deactivated; ask your administrator."
+        account = await _failure_streak(session, col(SignInAttempt.login) == key, since)
+        by_address = (
+            await _failure_streak(session, col(SignInAttempt.client_address) == address, since)
+            if address is not None
+            else NO_FAILURES
+        )
+        wait = required_wait(
+            account,
+            by_address,
+            account_rule=account_rule(settings),
+            address_rule=address_rule(settings),
+            now=now,
+        )
+        attempt = SignInAttempt(
+            attempted_at=now,
+            login=key,
+            user_id=user.id if user else None,
+            client_address=address,
+            user_agent=_clip(ctx.user_agent, USER_AGENT_MAX_LENGTH),
+            outcome=SignInOutcome.THROTTLED if wait else SignInOutcome.WRONG_CREDENTIALS,
+        )
+        session.add(attempt)
+        await session.flush()
+    assert attempt.id is not None  # noqa: S101 - flushed
+    return _Admitted(
+        attempt_id=attempt.id,
+        user_id=user.id if user else None,
+        password_hash=user.password_hash if user else None,
+        retry_after_seconds=whole_seconds(wait) if wait else None,
+    )
+
+
+async def _complete_sign_in(ctx: RequestContext, admitted: _Admitted) -> SignedIn:
+    """After a right password: record the outcome; tokens unless the account is deactivated."""
+    assert admitted.user_id is not None  # noqa: S101 - only a known user's hash can match
+    async with write_session(ctx.sessions) as session:
+        user = await session.get(User, admitted.user_id)
+        # Changed while the password was being checked: the password checked is not current.
+        if user is None or user.password_hash != admitted.password_hash:
+            outcome = SignInOutcome.WRONG_CREDENTIALS
+        else:
+            outcome = SignInOutcome.SUCCEEDED if user.active else SignInOutcome.DEACTIVATED
+        await session.execute(
+            sa.update(SignInAttempt)
+            .where(col(SignInAttempt.id) == admitted.attempt_id)
+            .values(outcome=outcome)
+        )
+        if outcome is SignInOutcome.SUCCEEDED:
+            assert user is not None  # noqa: S101 - SUCCEEDED implies a user
+            return await _issue(session, ctx, user, str(uuid.uuid4()))
+    # Refused only after the block, so that the recorded outcome is committed.
+    if outcome is SignInOutcome.DEACTIVATED:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "This account is deactivated; ask your administrator."
+        )
+    raise DomainError(ErrorCode.INVALID_CREDENTIALS, WRONG_CREDENTIALS)
+
+
+async def _failure_streak(
+    session: AsyncSession, key: sa.ColumnElement[bool], since: datetime
+) -> FailureStreak:
+    """Failures matching ``key`` after its last success, and after ``since``."""
+    attempted_at = col(SignInAttempt.attempted_at)
+    outcome = col(SignInAttempt.outcome)
+    last_success = (
+        sa.select(sa.func.max(attempted_at))
+        .where(key, outcome == SignInOutcome.SUCCEEDED, attempted_at > since)
+        .scalar_subquery()
+    )
+    count, last_failure_at = (
+        await session.execute(
+            sa.select(sa.func.count(), sa.func.max(attempted_at)).where(
+                key,
+                outcome == SignInOutcome.WRONG_CREDENTIALS,
+                attempted_at > sa.func.coalesce(last_success, sa.literal(since, UTCDateTime)),
             )
-        return await _issue(session, ctx, user, str(uuid.uuid4()))
+        )
+    ).one()
+    return FailureStreak(count=count, last_failure_at=last_failure_at)
+
+
+async def _lock_keys(session: AsyncSession, login: str, address: str | None) -> None:
+    """PostgreSQL: serialise attempts on this login and this address until commit.
+
+    Taken in a fixed order, so that two attempts needing the same two locks cannot
+    deadlock. A hash collision only serialises two unrelated keys, harmlessly.
+    """
+    keys = [_lock_id("login", login)]
+    if address is not None:
+        keys.append(_lock_id("address", address))
+    for lock_id in sorted(keys):
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
+def _lock_id(kind: str, value: str) -> int:
+    """A stable 64-bit advisory lock id (the same in every process, unlike ``hash``)."""
+    digest = hashlib.blake2b(f"gridline.signin.{kind}:{value}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value else None
+
+
+def _seconds(count: int) -> str:
+    return "1 second" if count == 1 else f"{count} seconds"
 
 
 async def _revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:

@@ -32,6 +32,12 @@ CODE_PATTERN = re.compile(rf"^[A-Z0-9-]{{1,{CODE_MAX_LENGTH}}}$")
 ACCOUNT_NUMBER_PATTERN = re.compile(rf"^[A-Z0-9-]{{1,{ACCOUNT_NUMBER_MAX_LENGTH}}}$")
 
 
+def shortened(text: str, max_length: int) -> str:
+    """``text`` cut to ``max_length`` characters, with an ellipsis when it was longer: for
+    copies of what people wrote into shorter columns (a notification, a history line)."""
+    return text if len(text) <= max_length else text[: max_length - 1] + "\u2026"
+
+
 def input_field(name: str) -> list[str]:
     """The path of a field of the mutation's ``input`` argument (camelCase, as in GraphQL)."""
     return ["input", name]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from schema.consumers import ConsumersMutation, ConsumersQuery
 from schema.cost import QueryLimits
@@ -21,8 +24,10 @@ from schema.purchases import PurchasesMutation, PurchasesQuery
 from schema.schemes import SchemesAdminMutation, SchemesMutation, SchemesQuery
 from schema.signin import SignInMutation
 from schema.stock import StockMutation
+from schema.subscriptions import Subscription
 from schema.users import UsersMutation, UsersQuery
-from server.settings import get_settings
+from server.request_log import OperationLog
+from server.settings import Settings, get_settings
 
 Query = merge_types(
     "Query",
@@ -60,18 +65,30 @@ Mutation = merge_types(
 )
 
 
-def build_schema() -> strawberry.Schema:
-    settings = get_settings()
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: QueryLimits(settings),
-            ErrorPresenter,
-        ],
+class GridlineSchema(strawberry.Schema):
+    """Strawberry's schema, without its logging of every error.
+
+    Strawberry would log each error with its message, and messages can quote variables
+    (a mistyped password). ErrorPresenter logs unexpected errors with their request id, and
+    OperationLog logs every operation's outcome with codes only.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        pass
+
+
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema, with the document limits of ``settings`` (the process's by default)."""
+    limits = settings or get_settings()
+    extensions: list[Any] = [
+        OperationLog,  # first: it times everything and sees the errors as presented
+        lambda: QueryLimits(limits),
+        ErrorPresenter,
+    ]
+    return GridlineSchema(
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
     )
 
 

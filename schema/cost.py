@@ -1,4 +1,9 @@
-"""Refuse expensive documents before execution: estimated cost and input list lengths.
+"""Refuse expensive documents before execution: size, depth, aliases, cost, input lists.
+
+Every refusal has a code: ``QUERY_TOO_COMPLEX`` for too many tokens, too deep or too many
+aliases (``extensions.limit`` says which, ``extensions.max`` the allowed number),
+``QUERY_TOO_COSTLY`` for the estimated cost, ``VALIDATION`` for a too long input list or
+input text holding U+0000.
 
 The estimate walks the operation with fragments and variables resolved. Each field costs
 1; a field returning a connection multiplies what it selects by its page size (``first``
@@ -9,10 +14,13 @@ and are not descended into, so GraphiQL keeps working.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -30,7 +38,10 @@ from graphql import (
     get_nullable_type,
     value_from_ast_untyped,
 )
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
 
 from server.settings import Settings
@@ -39,7 +50,11 @@ ASSUMED_LIST_SIZE = 20
 """What a list that is not a connection is assumed to hold (states, a consumer's requests)."""
 
 COST_ERROR_CODE = "QUERY_TOO_COSTLY"
+COMPLEXITY_ERROR_CODE = "QUERY_TOO_COMPLEX"
 VALIDATION_ERROR_CODE = "VALIDATION"
+
+# graphql-core's parser stops with this GraphQLSyntaxError past parse(max_tokens=...).
+_TOO_MANY_TOKENS = re.compile(r"Syntax Error: Document contains more than \d+ tokens\.")
 
 
 class _CostEstimator:
@@ -179,11 +194,10 @@ def _long_lists(value: Any, path: str, limit: int) -> Iterator[tuple[str, int]]:
             yield from _long_lists(item, f"{path}.{key}", limit)
 
 
-def input_list_errors(
-    document: Any, variables: dict[str, Any] | None, limit: int
-) -> list[GraphQLError]:
-    """One error per argument (or input field) given a list longer than ``limit``."""
-    errors: list[GraphQLError] = []
+def _argument_values(
+    document: Any, variables: dict[str, Any] | None
+) -> Iterator[tuple[FieldNode, ArgumentNode, Any]]:
+    """Every argument of every field in ``document``, with its value (variables resolved)."""
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
@@ -193,29 +207,95 @@ def input_list_errors(
         if not isinstance(node, FieldNode):
             continue
         for argument in node.arguments or ():
-            value = value_from_ast_untyped(argument.value, variables or {})
-            for path, length in _long_lists(value, argument.name.value, limit):
-                errors.append(
-                    GraphQLError(
-                        f"Argument '{path}' of '{node.name.value}' has {length} items;"
-                        f" at most {limit} are allowed.",
-                        nodes=[argument],
-                        extensions={"code": VALIDATION_ERROR_CODE, "field": path.split(".")},
-                    )
+            yield node, argument, value_from_ast_untyped(argument.value, variables or {})
+
+
+def input_list_errors(
+    document: Any, variables: dict[str, Any] | None, limit: int
+) -> list[GraphQLError]:
+    """One error per argument (or input field) given a list longer than ``limit``."""
+    errors: list[GraphQLError] = []
+    for node, argument, value in _argument_values(document, variables):
+        for path, length in _long_lists(value, argument.name.value, limit):
+            errors.append(
+                GraphQLError(
+                    f"Argument '{path}' of '{node.name.value}' has {length} items;"
+                    f" at most {limit} are allowed.",
+                    nodes=[argument],
+                    extensions={"code": VALIDATION_ERROR_CODE, "field": path.split(".")},
                 )
+            )
     return errors
 
 
-class QueryLimits(SchemaExtension):
-    """Validates the document, then refuses it if its lists are too long or it costs too much.
+def _texts_with_nul(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts_with_nul(item, path)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts_with_nul(item, f"{path}.{key}")
 
-    Running validation here (rather than as a validation rule) gives us the variables;
-    Strawberry skips its own validation when an extension has already filled
-    ``pre_execution_errors``.
+
+def nul_text_errors(document: Any, variables: dict[str, Any] | None) -> list[GraphQLError]:
+    """One error per argument (or input field) whose text holds U+0000. PostgreSQL cannot
+    store it (nor compare with it), so it would fail as a server error there; SQLite
+    refuses it too, so that both behave alike."""
+    return [
+        GraphQLError(
+            f"Argument '{path}' of '{node.name.value}' contains the NUL character (U+0000).",
+            nodes=[argument],
+            extensions={"code": VALIDATION_ERROR_CODE, "field": path.split(".")},
+        )
+        for node, argument, value in _argument_values(document, variables)
+        for path in dict.fromkeys(_texts_with_nul(value, argument.name.value))
+    ]
+
+
+@lru_cache(maxsize=8)
+def _complexity_rules(max_aliases: int, max_depth: int) -> tuple[type[ASTValidationRule], ...]:
+    """Strawberry's alias and depth rules, made once per limit (each call makes a class)."""
+    return aliases_rule(max_aliases), depth_rule(max_depth, should_ignore=None)
+
+
+def _too_complex(error: GraphQLError, limit: str, maximum: int) -> GraphQLError:
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        extensions={"code": COMPLEXITY_ERROR_CODE, "limit": limit, "max": maximum},
+    )
+
+
+class QueryLimits(SchemaExtension):
+    """Applies ``settings``' document limits; every refusal carries an ``extensions.code``.
+
+    The token limit is a parser option (its syntax error is given a code after parsing).
+    Validation runs here rather than as validation rules: the standard rules first, then
+    depth and aliases (whose errors are given a code), then input lists and cost, which
+    need the variables. Strawberry skips its own validation when an extension has already
+    filled ``pre_execution_errors``.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = self.settings.max_tokens
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            if _TOO_MANY_TOKENS.match(error.message):
+                # The same object is already in the result: give it its code in place.
+                error.extensions = {
+                    "code": COMPLEXITY_ERROR_CODE,
+                    "limit": "tokens",
+                    "max": self.settings.max_tokens,
+                }
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -224,13 +304,29 @@ class QueryLimits(SchemaExtension):
             schema = context.schema._schema
             errors = list(validate_document(schema, document, context.validation_rules))
             if not errors:
+                errors = self._complexity_errors(schema, document)
+            if not errors:
                 errors = self._limit_errors(schema, document)
             context.pre_execution_errors = errors
         yield
 
+    def _complexity_errors(self, schema: GraphQLSchema, document: Any) -> list[GraphQLError]:
+        max_aliases, max_depth = self.settings.max_aliases, self.settings.max_query_depth
+        aliases, depth = _complexity_rules(max_aliases, max_depth)
+        errors = [
+            _too_complex(error, "aliases", max_aliases)
+            for error in validate_document(schema, document, (aliases,))
+        ]
+        errors += [
+            _too_complex(error, "depth", max_depth)
+            for error in validate_document(schema, document, (depth,))
+        ]
+        return errors
+
     def _limit_errors(self, schema: GraphQLSchema, document: Any) -> list[GraphQLError]:
         context = self.execution_context
         errors = input_list_errors(document, context.variables, self.settings.max_input_list_length)
+        errors += nul_text_errors(document, context.variables)
         if errors:
             return errors
         cost = estimate_cost(

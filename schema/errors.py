@@ -15,6 +15,8 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
+from server.request_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE  # re-exported
+from server.request_log import record_user_error
 
 logger = logging.getLogger("gridline.errors")
 
@@ -30,10 +32,19 @@ class UserError:
     field: list[str] | None = strawberry.field(
         default=None, description="Path to the input field at fault, when there is one."
     )
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="With TOO_MANY_ATTEMPTS: seconds to wait before trying again.",
+    )
 
     @classmethod
     def from_domain(cls, error: DomainError) -> UserError:
-        return cls(code=error.code, message=error.message, field=error.field)
+        return cls(
+            code=error.code,
+            message=error.message,
+            field=error.field,
+            retry_after_seconds=error.retry_after_seconds,
+        )
 
 
 class _Payload(Protocol):
@@ -56,11 +67,9 @@ async def mutation_payload(
     except DomainError as error:
         if error.code is DomainErrorCode.UNAUTHENTICATED:
             raise
+        record_user_error(error.code.value)
         return payload_type(errors=[UserError.from_domain(error)])
     return payload_type(**fields, errors=[])
-
-
-INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
 
 
 def present_error(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -75,11 +84,13 @@ def present_error(error: GraphQLError, request_id: str) -> GraphQLError:
         return GraphQLError(
             original.message, nodes=error.nodes, path=error.path, extensions=extensions
         )
+    path = ".".join(str(p) for p in error.path or ())
     logger.error(
         "unexpected error in %s (request %s)",
-        ".".join(str(p) for p in error.path or ()),
+        path,
         request_id,
         exc_info=original,
+        extra={"request_id": request_id, "graphql_path": path},
     )
     return GraphQLError(
         f"Internal server error. Quote this reference to support: {request_id}.",
@@ -94,10 +105,16 @@ class ErrorPresenter(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._present(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription, too (present_error leaves presented ones be)."""
+        self._present(result)
+        yield
+
+    def _present(self, result: Any) -> None:
         errors = getattr(result, "errors", None)
         if not errors:
             return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "unknown")
-        result.errors = [present_error(e, request_id) for e in errors]  # type: ignore[union-attr]
+        request_id = getattr(self.execution_context.context, "request_id", "unknown")
+        result.errors = [present_error(e, request_id) for e in errors]

@@ -59,7 +59,11 @@ def _auth_fields(signed_in: resolvers.SignedIn) -> dict[str, Any]:
 
 @strawberry.type
 class SignInMutation:
-    @strawberry.mutation(description="Sign in with email or phone and password. No token needed.")
+    @strawberry.mutation(
+        description="Sign in with email or phone and password. No token needed. After "
+        "repeated failures it answers TOO_MANY_ATTEMPTS, with `retryAfterSeconds`, "
+        "without checking the password."
+    )
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         async def work() -> dict[str, Any]:
             return _auth_fields(await resolvers.login(info.context, input.login, input.password))

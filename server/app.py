@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -28,7 +30,10 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
@@ -38,7 +43,13 @@ from auth.actor import Actor, load_actor
 from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
 from resolvers.context import RequestContext
 from server.db import create_engine, create_session_factory
+from server.events.feed import EventFeed
+from server.events.signals import InProcessSignal, PostgresSignal, Signal
+from server.headers import SecurityHeaders
 from server.limits import RequestLimits
+from server.logs import REQUEST_ID_HEADER, RequestIds
+from server.metrics import HTTPMetrics, metrics_endpoint, process_exiting, watch_pool
+from server.request_log import count_statements, log_refused
 from server.settings import Settings, get_settings
 from server.trusted_documents import (
     DocumentRefused,
@@ -49,16 +60,15 @@ from server.trusted_documents import (
 
 logger = logging.getLogger("gridline.app")
 
-REQUEST_ID_HEADER = "x-request-id"
-
 
 @dataclass
 class Runtime:
-    """What lives as long as the process: settings, engine, session factory."""
+    """What lives as long as the process: settings, engine, session factory, event feed."""
 
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    feed: EventFeed
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
@@ -92,7 +102,30 @@ def _admit_ws(view: object, context: RequestContext, payload: Any) -> str | Grap
 
 
 class _TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
-    """graphql-transport-ws: each ``subscribe`` is admitted like an HTTP request."""
+    """graphql-transport-ws: each ``subscribe`` is admitted like an HTTP request, and the
+    server pings an acknowledged connection (mobile NATs drop quiet connections)."""
+
+    ping_task: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.ping_task is None:
+            self.ping_task = asyncio.create_task(self._ping())
+
+    async def _ping(self) -> None:
+        assert isinstance(self.view, GridlineGraphQL)  # noqa: S101
+        interval = self.view.runtime.settings.websocket_ping_seconds
+        with contextlib.suppress(Exception):  # the socket closing ends the pings
+            while True:
+                await asyncio.sleep(interval)
+                await self.send_message({"type": "ping"})
+
+    async def shutdown(self) -> None:
+        if self.ping_task is not None:
+            self.ping_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.ping_task
+        await super().shutdown()
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
@@ -147,6 +180,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             keep_alive=True,
             keep_alive_interval=15,
         )
+        self.max_subscriptions_per_connection = runtime.settings.max_subscriptions_per_connection
         self.runtime = runtime
         self.documents = documents if documents is not None else TrustedDocuments.load()
 
@@ -191,6 +225,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         try:
             admitted = self.admit(request_data, context)
         except DocumentRefused as refused:
+            log_refused(context, request_data.operation_name, refused.error)
             return ExecutionResult(data=None, errors=[refused.error])
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, admitted
@@ -211,6 +246,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             try:
                 request_data = self.admit(request_data, context)
             except DocumentRefused as refused:
+                log_refused(context, request_data.operation_name, refused.error)
                 return ExecutionResult(data=None, errors=[refused.error])
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
@@ -226,6 +262,9 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             sessions=self.runtime.sessions,
             actor=actor,
             request_id=request_id[:64],
+            events=self.runtime.feed,
+            client_address=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
         )
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
@@ -241,15 +280,39 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         return await super().on_ws_connect(context)
 
 
+def create_feed(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> EventFeed:
+    """The event feed: PostgreSQL LISTEN/NOTIFY across processes, or this process alone."""
+    signal: Signal
+    if settings.is_sqlite:
+        signal = InProcessSignal()
+    else:
+        signal = PostgresSignal(
+            settings.database_url, give_up_after=settings.events_reconnect_give_up_seconds
+        )
+    return EventFeed(
+        sessions,
+        signal,
+        postgres=not settings.is_sqlite,
+        queue_size=settings.subscriber_queue_size,
+        poll_interval=settings.events_poll_seconds,
+    )
+
+
 def create_app(settings: Settings | None = None, schema: BaseSchema | None = None) -> Starlette:
-    """The ASGI app. Its engine is created now and disposed of at shutdown."""
+    """The ASGI app. Its engine is created now and disposed of at shutdown.
+
+    Without a ``schema``, one is built with the document limits of ``settings``.
+    """
     settings = settings or get_settings()
     if schema is None:
-        from schema import schema as default_schema
+        from schema import build_schema
 
-        schema = default_schema
+        schema = build_schema(settings)
     engine = create_engine(settings)
-    runtime = Runtime(settings, engine, create_session_factory(engine))
+    watch_pool(engine)
+    count_statements(engine)
+    sessions = create_session_factory(engine)
+    runtime = Runtime(settings, engine, sessions, create_feed(settings, sessions))
     graphql = GridlineGraphQL(schema, runtime, TrustedDocuments.load())  # once, at start-up
 
     async def healthz(_: Request) -> JSONResponse:
@@ -266,22 +329,34 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        await runtime.feed.start()
+        try:
+            yield
+        finally:
+            await runtime.feed.stop()
+            await engine.dispose()
+            process_exiting()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.metrics_enabled:
+        routes.append(Route("/metrics", metrics_endpoint(settings)))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         middleware=[
+            Middleware(RequestIds),  # outermost: every log line of the request has its id
+            Middleware(HTTPMetrics),
+            Middleware(SecurityHeaders, settings=settings),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
                 allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
+                expose_headers=[REQUEST_ID_HEADER],
             ),
             Middleware(RequestLimits, settings=settings),
         ],

@@ -1,4 +1,5 @@
-"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema, documents."""
+"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema,
+schema-diff, documents."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -14,12 +16,6 @@ from server.settings import DEVELOPMENT_SECRET_KEY, Settings, get_settings
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 logger = logging.getLogger("gridline")
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
 
 
 async def _migrate(settings: Settings) -> None:
@@ -58,18 +54,34 @@ def _check_secret(settings: Settings) -> None:
         )
 
 
+def _clear_metrics_directory() -> None:
+    """prometheus-client's multiprocess files must not outlive the workers that wrote them."""
+    from server.metrics import MULTIPROCESS_DIR_VARIABLE
+
+    directory = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+    if not directory:
+        return
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    for path in Path(directory).glob("*.db"):
+        path.unlink()
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
+
+    from server.logs import logging_config
 
     settings = get_settings()
     _check_secret(settings)
     if not args.no_migrate:
         asyncio.run(_prepare_embedded(settings))
+    _clear_metrics_directory()
     uvicorn.run(
         "server.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
+        log_config=logging_config(settings),  # each worker configures its logging with it
         log_level=settings.log_level.lower(),
         proxy_headers=True,
     )
@@ -102,6 +114,18 @@ def export_schema(args: argparse.Namespace) -> None:
         return
     SCHEMA_PATH.write_text(text)
     print(f"wrote {SCHEMA_PATH}")
+
+
+def schema_diff(args: argparse.Namespace) -> None:
+    from server.schema_diff import SchemaDiffError, run
+
+    try:
+        status = run(args.previous, args.git)
+    except SchemaDiffError as error:
+        print(f"gridline schema-diff: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if status:
+        raise SystemExit(status)
 
 
 def documents(_: argparse.Namespace) -> None:
@@ -159,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
     p.set_defaults(func=export_schema)
 
+    p = commands.add_parser(
+        "schema-diff",
+        help="breaking and dangerous changes since a previous SDL; exit 1 if any breaking",
+    )
+    p.add_argument("previous", nargs="?", type=Path, help="the previous schema.graphql")
+    p.add_argument("--git", metavar="REV", help="compare with schema/schema.graphql at REV")
+    p.set_defaults(func=schema_diff)
+
     p = commands.add_parser("documents", help="print the trusted-document manifest (JSON)")
     p.set_defaults(func=documents)
 
@@ -180,8 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from server.logs import configure_logging
+
     args = build_parser().parse_args(argv)
-    _configure_logging(get_settings())
+    configure_logging(get_settings())
     args.func(args)
 
 

@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         description="Browser origins allowed to call the API (JSON list or comma-separated).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None,
+        description="Unset: text in development (a terminal), JSON lines elsewhere (collectors).",
+    )
+    metrics_enabled: bool = Field(default=True, description="Serve Prometheus metrics at /metrics.")
+    metrics_token: str | None = Field(
+        default=None,
+        description="When set, /metrics wants `Authorization: Bearer <token>` (public port).",
+    )
+    https_only: bool = Field(
+        default=False,
+        description="Served only over HTTPS: responses tell browsers never to use plain HTTP.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000,
         ge=0,
@@ -95,6 +108,59 @@ class Settings(BaseSettings):
     )
     introspection_enabled: bool = True
     graphiql_enabled: bool = True
+    max_subscriptions_per_connection: int = Field(
+        default=10,
+        gt=0,
+        description="Live subscriptions one websocket may hold: a phone needs two or three.",
+    )
+    subscriber_queue_size: int = Field(
+        default=256,
+        gt=0,
+        description="Events waiting for one slow subscriber; past it the subscription ends "
+        "with SUBSCRIBER_TOO_SLOW and the client resumes from its cursor.",
+    )
+    websocket_ping_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="graphql-transport-ws pings: keep mobile NATs open, find dead peers.",
+    )
+    events_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="The feed reads the outbox at least this often, signal or not "
+        "(a safety net; NOTIFY or this process's commits wake it at once).",
+    )
+    events_reconnect_give_up_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the PostgreSQL listener retries before ending subscriptions.",
+    )
+    signin_free_failures_per_account: int = Field(
+        default=5,
+        gt=0,
+        description="Wrong passwords for one login before delays start: room for typos.",
+    )
+    signin_free_failures_per_address: int = Field(
+        default=20,
+        gt=0,
+        description="Higher than per account: many phones share one carrier NAT address.",
+    )
+    signin_delay_base_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="The first delay after the free failures; doubles with each further one.",
+    )
+    signin_delay_max_seconds: float = Field(
+        default=15 * 60,
+        gt=0,
+        description="Cap: about 100 guesses a day at most, and never a permanent lockout.",
+    )
+    signin_failure_window_seconds: int = Field(
+        default=24 * 3600,
+        gt=0,
+        description="Older failures are forgotten; much longer than the cap, so that waiting "
+        "out the window buys no fresh free attempts.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -35,20 +35,70 @@ def _no_traceback(body: Any) -> None:
     assert "Traceback" not in str(body)
 
 
+def _too_complex(body: dict[str, Any], limit: str, maximum: int) -> None:
+    assert body.get("data") is None
+    assert error_codes(body) == ["QUERY_TOO_COMPLEX"]
+    extensions = body["errors"][0]["extensions"]
+    assert (extensions["limit"], extensions["max"]) == (limit, maximum)
+    _no_traceback(body)
+
+
 async def test_too_many_aliases(client: GraphQLClient, world: World, settings: Settings) -> None:
     fields = " ".join(f"a{n}: me {{ id }}" for n in range(settings.max_aliases + 1))
     body = await client.request(f"{{ {fields} }}", token=world.token("admin"))
-    assert body.get("data") is None
     assert "aliases" in body["errors"][0]["message"]
-    _no_traceback(body)
+    _too_complex(body, "aliases", settings.max_aliases)
 
 
 async def test_too_many_tokens(client: GraphQLClient, world: World, settings: Settings) -> None:
     fields = " ".join("__typename" for _ in range(settings.max_tokens + 1))
     body = await client.request(f"{{ {fields} }}", token=world.token("admin"))
-    assert body.get("data") is None
     assert "token" in body["errors"][0]["message"].lower()
-    _no_traceback(body)
+    _too_complex(body, "tokens", settings.max_tokens)
+
+
+async def test_a_plain_syntax_error_is_not_called_too_complex(client: GraphQLClient) -> None:
+    body = await client.request("{ states { id ")
+    assert body["errors"][0]["message"].startswith("Syntax Error")
+    assert error_codes(body) == [None]
+
+
+def _nested(depth: int) -> str:
+    """``{ states { clusters { state ... { id } } } }``: ``id`` at ``depth`` (states at 0)."""
+    names = ["states", *(["clusters", "state"] * depth)][:depth]
+    return "{ " + " { ".join(names) + " { id" + " }" * len(names) + " }"
+
+
+async def test_too_deep(client: GraphQLClient, world: World, settings: Settings) -> None:
+    admin = world.token("admin")
+    # At the limit, the depth passes (the cost of so many nested lists does not).
+    at_limit = await client.request(_nested(settings.max_query_depth), token=admin)
+    assert error_codes(at_limit) == ["QUERY_TOO_COSTLY"]
+    body = await client.request(_nested(settings.max_query_depth + 1), token=admin)
+    assert "depth" in body["errors"][0]["message"]
+    _too_complex(body, "depth", settings.max_query_depth)
+
+
+async def test_an_app_applies_the_limits_of_its_own_settings(
+    client: GraphQLClient, settings: Settings, world: World
+) -> None:
+    strict = settings.model_copy(update={"max_aliases": 1, "max_query_depth": 3})
+    app = create_app(strict)
+    query = "{ a: states { id } b: states { id } }"
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gridline.test") as http:
+            strict_client = GraphQLClient(http)
+            body = await strict_client.request(query, token=world.token("admin"))
+            _too_complex(body, "aliases", 1)
+            assert "states" in await strict_client.data(_nested(3), token=world.token("admin"))
+            body = await strict_client.request(_nested(4), token=world.token("admin"))
+            _too_complex(body, "depth", 3)
+    finally:
+        await app.state.runtime.engine.dispose()
+    # The process's own settings (the session app) still allow both.
+    assert "a" in await client.data(query, token=world.token("admin"))
+    assert "states" in await client.data(_nested(4), token=world.token("admin"))
 
 
 async def test_a_costly_nested_connection_is_refused(

@@ -49,14 +49,20 @@ def require_reader(ctx: RequestContext) -> Actor:
     return actor
 
 
-def clean_note(note: str | None, field: list[str], *, required: bool = False) -> str | None:
+def clean_note(
+    note: str | None,
+    field: list[str],
+    *,
+    required: bool = False,
+    max_length: int = NOTE_MAX_LENGTH,
+) -> str | None:
     # Tidy spaces but keep the writer's line breaks (a list of what was done).
     lines = (" ".join(line.split()) for line in (note or "").strip().splitlines())
     text = "\n".join(line for line in lines if line)
     if required and not text:
         raise DomainError(ErrorCode.VALIDATION, "Give a reason.", field)
-    if len(text) > NOTE_MAX_LENGTH:
-        raise DomainError(ErrorCode.VALIDATION, f"At most {NOTE_MAX_LENGTH} characters.", field)
+    if len(text) > max_length:
+        raise DomainError(ErrorCode.VALIDATION, f"At most {max_length} characters.", field)
     return text or None
 
 

@@ -32,11 +32,13 @@ from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
 from resolvers.events import notify, record_event
 from resolvers.packages.requests import SUBJECT, clean_note, request_number
 from resolvers.packages.rules import ACTORS, ASSIGNED_ONLY, VERBS
-from resolvers.validation import input_field
+from resolvers.validation import input_field, shortened
 from server.db import write_session
 
 # Actions whose note is a reason the other side must read.
 REASON_REQUIRED = frozenset({RequestAction.REJECT, RequestAction.CANCEL, RequestAction.SEND_BACK})
+# consumer_history.note: the request's history keeps the whole note.
+CONSUMER_HISTORY_NOTE_MAX_LENGTH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +126,7 @@ async def _apply_to_consumer(
         changed_at=now,
         actor_id=actor.user_id,
         request_id=request.id,
-        note=note,
+        note=shortened(note, CONSUMER_HISTORY_NOTE_MAX_LENGTH) if note else None,
         kind=ConsumerHistoryKind.STATUS,
     )
     guard = [col(Consumer.id) == consumer.id]

@@ -38,6 +38,8 @@ from server.db import write_session
 
 ENROLLERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.ADMIN})
 CANCELLERS = frozenset({Role.CLUSTER_INCHARGE, Role.ADMIN})
+# The columns it goes to: scheme_enrollments.cancel_reason, stock_movements.reason.
+CANCEL_REASON_MAX_LENGTH = 500
 SUBJECT = "SchemeEnrollment"
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
 # A fresh code clashes with an existing one about once in 31**8 / n: a few tries suffice.
@@ -306,7 +308,9 @@ async def enrollment_in_scope(
 async def cancel(ctx: RequestContext, enrollment_id: int, reason: str) -> SchemeEnrollment:
     """ACTIVE -> CANCELLED with a reason; the unit goes back to its warehouse."""
     actor = authorize_cancel(ctx)
-    cleaned = clean_note(reason, input_field("reason"), required=True)
+    cleaned = clean_note(
+        reason, input_field("reason"), required=True, max_length=CANCEL_REASON_MAX_LENGTH
+    )
     async with write_session(ctx.sessions) as session:
         enrollment = await enrollment_in_scope(session, actor, enrollment_id)
         now = utcnow()

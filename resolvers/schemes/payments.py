@@ -16,6 +16,7 @@ from models.base import utcnow
 from models.events import EventTopic
 from models.schemes import EnrollmentStatus, PaymentKind, SchemeEnrollment, SchemePayment
 from resolvers.context import RequestContext
+from resolvers.dates import check_instant
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.events import record_event
 from resolvers.schemes.enrollment import SUBJECT, authorize_payment, enrollment_in_scope
@@ -79,9 +80,7 @@ async def record_payment(ctx: RequestContext, new: NewPayment) -> Paid:
             f"A reference has 1 to {REFERENCE_MAX_LENGTH} characters.", input_field("reference")
         )
     now = utcnow()
-    paid_at = new.paid_at or now
-    if paid_at.tzinfo is None:
-        raise invalid("Give the time with its offset.", input_field("paidAt"))
+    paid_at = now if new.paid_at is None else check_instant(new.paid_at, input_field("paidAt"))
     if paid_at > now:
         raise invalid("A payment cannot be in the future.", input_field("paidAt"))
     try:

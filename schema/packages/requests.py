@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.permission import BasePermission
 
 from models import packages as models
+from resolvers.dates import check_instant
 from resolvers.packages import requests as resolvers
 from resolvers.packages.rules import READERS
 from schema.context import Info
@@ -215,7 +216,9 @@ class PackageRequestFilter:
             if self.created_in
             else None,
             closed_in=self.closed_in.to_days(["filter", "closedIn"]) if self.closed_in else None,
-            updated_since=self.updated_since,
+            updated_since=check_instant(self.updated_since, ["filter", "updatedSince"])
+            if self.updated_since
+            else None,
         )
 
 

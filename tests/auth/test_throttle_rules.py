@@ -1,0 +1,84 @@
+"""The throttle's pure rules: free failures, doubling delays, the cap, the longer wait wins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from auth.throttle import (
+    NO_FAILURES,
+    FailureStreak,
+    ThrottleRule,
+    account_rule,
+    address_rule,
+    delay_after,
+    required_wait,
+    wait_for,
+    whole_seconds,
+)
+from server.settings import Settings
+
+RULE = ThrottleRule(
+    free_failures=3, base_delay=timedelta(seconds=2), max_delay=timedelta(seconds=60)
+)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def test_free_failures_cost_nothing_then_delays_double_up_to_the_cap() -> None:
+    delays = [delay_after(failures, RULE).total_seconds() for failures in range(10)]
+    assert delays == [0, 0, 0, 2, 4, 8, 16, 32, 60, 60]
+
+
+def test_a_huge_streak_stays_at_the_cap() -> None:
+    assert delay_after(10_000, RULE) == RULE.max_delay
+
+
+def test_the_wait_counts_from_the_latest_failure() -> None:
+    streak = FailureStreak(count=4, last_failure_at=NOW - seconds(1))  # delay 4 s
+    assert wait_for(streak, RULE, NOW) == seconds(3)
+    assert wait_for(streak, RULE, NOW + seconds(3)) == timedelta(0)
+    assert wait_for(streak, RULE, NOW + seconds(100)) == timedelta(0)
+
+
+def test_no_failures_or_free_ones_mean_no_wait() -> None:
+    assert wait_for(NO_FAILURES, RULE, NOW) == timedelta(0)
+    assert wait_for(FailureStreak(count=2, last_failure_at=NOW), RULE, NOW) == timedelta(0)
+
+
+def test_the_longer_of_the_account_and_address_waits_applies() -> None:
+    lenient = ThrottleRule(
+        free_failures=10, base_delay=timedelta(seconds=2), max_delay=timedelta(seconds=60)
+    )
+
+    def wait(account: FailureStreak, address: FailureStreak) -> timedelta:
+        return required_wait(account, address, account_rule=RULE, address_rule=lenient, now=NOW)
+
+    three = FailureStreak(count=3, last_failure_at=NOW)  # 2 s under RULE, free under lenient
+    thirteen = FailureStreak(count=13, last_failure_at=NOW)  # 16 s under lenient
+    assert wait(three, thirteen) == seconds(16)
+    assert wait(three, NO_FAILURES) == seconds(2)
+    assert wait(NO_FAILURES, thirteen) == seconds(16)
+    assert wait(NO_FAILURES, three) == timedelta(0)  # the address's higher threshold
+
+
+def test_waits_are_shown_in_whole_seconds_rounded_up() -> None:
+    assert whole_seconds(seconds(0.01)) == 1
+    assert whole_seconds(seconds(2)) == 2
+    assert whole_seconds(seconds(2.001)) == 3
+
+
+def test_the_rules_come_from_settings_with_more_room_per_address() -> None:
+    settings = Settings(signin_delay_base_seconds=3, signin_delay_max_seconds=90)
+    account, address = account_rule(settings), address_rule(settings)
+    assert address.free_failures > account.free_failures
+    assert account.base_delay == address.base_delay == seconds(3)
+    assert account.max_delay == address.max_delay == seconds(90)
+
+
+def test_a_free_attempt_never_waits_even_after_a_failure_recorded_later() -> None:
+    # Another process (or clock) may have recorded a failure a moment after our "now".
+    just_after = FailureStreak(count=2, last_failure_at=NOW + seconds(0.5))
+    assert wait_for(just_after, RULE, NOW) == timedelta(0)
