@@ -24,16 +24,24 @@ class EventTopic(StrEnum):
 class OutboxEvent(SQLModel, table=True):
     """Something others must hear about, written in the same transaction as the change.
 
-    Published on the event bus after commit; subscribers resume by ``id``.
+    Published on the event bus after commit. Events are read, and subscribers resume, in
+    the order of their *position* ``(tx_id, id)``: on PostgreSQL ids are handed out before
+    commit, so a later id can become visible first; ordering by the writing transaction's
+    id, and reading only transactions older than every one still running, gives an order
+    in which nothing can appear behind a reader (server/events/outbox.py).
     """
 
     __tablename__ = "outbox_events"
     __table_args__ = (
         sa.Index("ix_outbox_events_plant_id_id", "plant_id", "id"),
         sa.Index("ix_outbox_events_topic_id", "topic", "id"),
+        sa.Index("ix_outbox_events_tx_id_id", "tx_id", "id"),
     )
 
     id: int | None = Field(default=None, sa_type=BigIntId, primary_key=True)
+    # On PostgreSQL a trigger sets it to the writing transaction's id (and notifies the
+    # event's id); SQLite has one writer at a time, so there it stays 0 and ids suffice.
+    tx_id: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
     topic: str = Field(max_length=64)
     subject_type: str = Field(max_length=32)
     subject_id: int

@@ -19,7 +19,13 @@ from models.events import EventTopic, Notification, NotificationKind, OutboxEven
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pagination import Page, PageArgs, SortKey
+from resolvers.validation import shortened
 from server.db import write_session
+from server.events.signals import mark_outbox_written
+
+# The length of notifications.body. A body quotes what people wrote (a 1,000-character
+# reason after the actor's name), so a long one is shortened rather than refused.
+NOTIFICATION_BODY_MAX_LENGTH = 1000
 
 
 async def record_event(
@@ -44,6 +50,7 @@ async def record_event(
     )
     session.add(event)
     await session.flush()
+    mark_outbox_written(session)
     return event
 
 
@@ -67,7 +74,7 @@ async def notify(
             user_id=user_id,
             kind=kind,
             title=title,
-            body=body,
+            body=shortened(body, NOTIFICATION_BODY_MAX_LENGTH),
             request_id=request_id,
             purchase_request_id=purchase_request_id,
             outbox_event_id=event.id if event else None,

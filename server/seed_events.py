@@ -177,6 +177,7 @@ def emit_events(
             OutboxEvent,
             {
                 "id": number,
+                "tx_id": 0,  # on PostgreSQL the outbox trigger stamps the seed's transaction
                 "topic": o.topic,
                 "subject_type": o.subject_type,
                 "subject_id": o.subject_id,

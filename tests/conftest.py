@@ -82,9 +82,10 @@ async def world(db: async_sessionmaker[AsyncSession], settings: Settings) -> Wor
 
 @pytest.fixture(scope="session")
 async def app(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Starlette]:
+    """The app, started as a server starts it (its event feed runs) for the whole session."""
     application = create_app(settings)
-    yield application
-    await application.state.runtime.engine.dispose()
+    async with application.router.lifespan_context(application):
+        yield application
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The event bus: outbox events, committed, delivered to live subscribers in order."""

@@ -1,0 +1,361 @@
+"""Subscriptions over graphql-transport-ws: who hears what, replay and resume, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from models.events import EventTopic
+from models.packages import RequestAction
+from models.users import Role, User
+from resolvers.events import record_event
+from resolvers.packages.requests import SUBJECT
+from server.db import write_session
+from server.events.feed import EventFeed
+from server.events.outbox import head
+from tests.conftest import GraphQLClient
+from tests.factories import World, make_user
+from tests.packages import operations as ops
+from tests.realtime.documents import MY_ASSIGNMENTS, NOTIFICATION_ADDED, REQUEST_EVENTS
+from tests.realtime.ws import GraphQLWebSocket, connected, next_data, nothing_more
+
+
+async def create_request(
+    client: GraphQLClient, world: World, plant_index: int = 0, consumer_index: int = 0
+) -> str:
+    """A new request (by the plant's creator) at ``plant_index``; its global id."""
+    consumer = world.plant_consumers(plant_index)[consumer_index]
+    creator = {0: "csa1", 1: "cluster1", 2: "csa3", 3: "admin"}[plant_index]
+    request = await ops.succeeded(
+        client,
+        "createPackageRequest",
+        {"consumerId": ops.gid("Consumer", consumer.id), "service": "DISCONNECTION"},
+        token=world.token(creator),
+    )
+    return str(request["id"])
+
+
+async def assign(client: GraphQLClient, world: World, request_id: str, to: str) -> None:
+    await ops.succeeded(
+        client,
+        "assignPackageRequest",
+        {"requestId": request_id, "assigneeId": ops.gid("User", world.users[to].id)},
+        token=world.token("cluster1"),
+    )
+
+
+async def caught_up(feed: EventFeed) -> None:
+    """Wait until the feed has read every committed event."""
+    for _ in range(200):
+        async with feed.sessions() as session:
+            if feed.position == await head(session, postgres=feed.postgres):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the feed did not catch up")
+
+
+async def listen(
+    socket: GraphQLWebSocket,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    feed: EventFeed,
+) -> None:
+    """Subscribe once the feed has read what went before, so that is not live news."""
+    await caught_up(feed)
+    await socket.subscribe("1", query, variables)
+    await asyncio.sleep(0.05)  # the subscription joins the feed
+
+
+async def test_a_transition_reaches_subscribers_in_scope_and_nobody_else(
+    app: Starlette, client: GraphQLClient, world: World, feed: EventFeed
+) -> None:
+    async with (
+        connected(app, world.token("cluster1")) as cluster1,
+        connected(app, world.token("state1")) as state1,
+        connected(app, world.token("state2")) as state2,
+        connected(app, world.token("csa3")) as csa3,
+    ):
+        for socket in (cluster1, state1, state2, csa3):
+            await listen(socket, REQUEST_EVENTS, feed=feed)
+
+        request_id = await create_request(client, world, plant_index=0)
+        for socket in (cluster1, state1):
+            event = (await next_data(socket))["packageRequestEvents"]
+            assert event["action"] == "CREATE"
+            assert event["request"]["id"] == request_id
+            assert event["request"]["stage"] == "REQUESTED"
+            assert event["actor"]["id"] == ops.gid("User", world.users["csa1"].id)
+
+        await assign(client, world, request_id, "tech1")
+        event = (await next_data(cluster1))["packageRequestEvents"]
+        assert (event["action"], event["request"]["stage"]) == ("ASSIGN", "IN_PROCESS")
+        # state2's scope is another state; csa3 works at plant 3 only.
+        await nothing_more(state2)
+        await nothing_more(csa3)
+
+
+async def test_plant_ids_narrow_the_stream(
+    app: Starlette, client: GraphQLClient, world: World, feed: EventFeed
+) -> None:
+    plant2 = ops.gid("Plant", world.plants[1].id)
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, {"plantIds": [plant2]}, feed=feed)
+        await create_request(client, world, plant_index=0)
+        second = await create_request(client, world, plant_index=1)
+        event = (await next_data(socket))["packageRequestEvents"]
+        assert event["request"]["id"] == second
+        assert event["request"]["plant"]["id"] == plant2
+        await nothing_more(socket)
+
+
+async def test_plants_outside_scope_are_not_a_way_in(
+    app: Starlette, client: GraphQLClient, world: World, feed: EventFeed
+) -> None:
+    plant4 = ops.gid("Plant", world.plants[3].id)
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, {"plantIds": [plant4]}, feed=feed)
+        await create_request(client, world, plant_index=3)
+        await nothing_more(socket)
+
+
+async def test_my_assignments_tell_the_agent_and_only_them(
+    app: Starlette,
+    client: GraphQLClient,
+    world: World,
+    feed: EventFeed,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    async with db() as session:
+        colleague = await make_user(session, Role.TECHNICIAN, plants=[world.plants[0]])
+        await session.commit()
+    world.users["tech1b"] = colleague
+    async with (
+        connected(app, world.token("tech1")) as tech1,
+        connected(app, world.token("tech1b")) as tech1b,
+        connected(app, world.token("tech4")) as tech4,
+    ):
+        for socket in (tech1, tech1b, tech4):
+            await listen(socket, MY_ASSIGNMENTS, feed=feed)
+        request_id = await create_request(client, world)
+        await assign(client, world, request_id, "tech1")
+        assigned = (await next_data(tech1))["myAssignments"]
+        assert (assigned["kind"], assigned["request"]["id"]) == ("ASSIGNED", request_id)
+        assert assigned["request"]["assignee"]["id"] == ops.gid("User", world.users["tech1"].id)
+
+        await ops.succeeded(
+            client,
+            "reassignPackageRequest",
+            {"requestId": request_id, "assigneeId": ops.gid("User", colleague.id)},
+            token=world.token("cluster1"),
+        )
+        assert (await next_data(tech1))["myAssignments"]["kind"] == "UNASSIGNED"
+        assert (await next_data(tech1b))["myAssignments"]["kind"] == "REASSIGNED"
+
+        await ops.succeeded(
+            client,
+            "processPackageRequest",
+            {"requestId": request_id, "note": "Done."},
+            token=world.token("tech1b"),
+        )
+        await ops.succeeded(
+            client,
+            "sendBackPackageRequest",
+            {"requestId": request_id, "reason": "The meter seal is missing."},
+            token=world.token("cluster1"),
+        )
+        sent_back = (await next_data(tech1b))["myAssignments"]
+        assert (sent_back["kind"], sent_back["request"]["stage"]) == ("SENT_BACK", "IN_PROCESS")
+        for socket in (tech1, tech1b, tech4):
+            await nothing_more(socket)
+
+
+async def test_notifications_arrive_live_and_resume_after_the_last_one_seen(
+    app: Starlette, client: GraphQLClient, world: World, feed: EventFeed
+) -> None:
+    first = await create_request(client, world, consumer_index=0)
+    second = await create_request(client, world, consumer_index=1)
+    async with connected(app, world.token("tech1")) as socket:
+        await listen(socket, NOTIFICATION_ADDED, feed=feed)
+        await assign(client, world, first, "tech1")
+        seen = (await next_data(socket))["notificationAdded"]
+        assert (seen["kind"], seen["request"]["id"]) == ("REQUEST_ASSIGNED", first)
+    # Offline, another assignment arrives; on reconnecting after the one seen, only it.
+    await assign(client, world, second, "tech1")
+    async with connected(app, world.token("tech1")) as socket:
+        await listen(socket, NOTIFICATION_ADDED, {"after": seen["id"]}, feed=feed)
+        missed = (await next_data(socket))["notificationAdded"]
+        assert missed["request"]["id"] == second
+        await nothing_more(socket)
+
+
+async def test_resume_after_a_cursor_replays_in_order_then_goes_live(
+    app: Starlette, client: GraphQLClient, world: World, feed: EventFeed
+) -> None:
+    request_id = await create_request(client, world)
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, feed=feed)
+        await assign(client, world, request_id, "tech1")
+        cursor = (await next_data(socket))["packageRequestEvents"]["cursor"]
+    # While disconnected: two more steps.
+    await ops.succeeded(
+        client,
+        "processPackageRequest",
+        {"requestId": request_id, "note": "Done."},
+        token=world.token("tech1"),
+    )
+    await ops.succeeded(
+        client,
+        "completePackageRequest",
+        {"requestId": request_id, "note": "Checked."},
+        token=world.token("cluster1"),
+    )
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, {"after": cursor}, feed=feed)
+        replayed = [(await next_data(socket))["packageRequestEvents"] for _ in range(2)]
+        assert [e["action"] for e in replayed] == ["PROCESS", "COMPLETE"]
+        live = await create_request(client, world, consumer_index=1)
+        event = (await next_data(socket))["packageRequestEvents"]
+        assert (event["action"], event["request"]["id"]) == ("CREATE", live)
+        await nothing_more(socket)
+        cursors = [e["cursor"] for e in replayed] + [event["cursor"]]
+        assert len(set(cursors)) == 3 and cursor not in cursors
+
+
+async def _write_events(
+    db: async_sessionmaker[AsyncSession], world: World, request_id: int, count: int
+) -> None:
+    """``count`` outbox events about one request, in one transaction."""
+    async with write_session(db) as session:
+        for _ in range(count):
+            await record_event(
+                session,
+                topic=EventTopic.PACKAGE_REQUEST,
+                subject_type=SUBJECT,
+                subject_id=request_id,
+                plant_id=world.plants[0].id,
+                actor_id=world.users["admin"].id,
+                payload={"action": RequestAction.CREATE.value},
+            )
+
+
+async def test_a_long_replay_meets_the_live_stream_without_gap_or_duplicate(
+    app: Starlette,
+    client: GraphQLClient,
+    world: World,
+    feed: EventFeed,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, feed=feed)
+        request_id = ops.decode(await create_request(client, world))
+        start = (await next_data(socket))["packageRequestEvents"]["cursor"]
+    await _write_events(db, world, request_id, 450)  # more than two replay pages
+
+    received: list[str] = []
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, {"after": start}, feed=feed)
+        # Events keep coming while the backlog is replayed.
+        writer = asyncio.create_task(_write_events(db, world, request_id, 30))
+        while len(received) < 480:
+            received.append((await next_data(socket))["packageRequestEvents"]["cursor"])
+        await writer
+        await nothing_more(socket)
+    assert len(set(received)) == 480
+
+
+async def test_a_subscriber_that_falls_behind_is_ended_with_a_clear_error(
+    settings: Any, client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    from server.app import create_app
+
+    small = create_app(settings.model_copy(update={"subscriber_queue_size": 3}))
+    request_id = ops.decode(await create_request(client, world))
+    async with (
+        small.router.lifespan_context(small),
+        connected(small, world.token("cluster1")) as socket,
+    ):
+        await listen(socket, REQUEST_EVENTS, feed=small.state.runtime.feed)
+        await _write_events(db, world, request_id, 10)  # one batch: more than the queue holds
+        codes: list[str] = []
+        while True:
+            message = await socket.receive()
+            if message["type"] == "complete":
+                break
+            for error in message["payload"].get("errors", []):
+                codes.append(error["extensions"]["code"])
+        assert codes == ["SUBSCRIBER_TOO_SLOW"]
+
+
+async def test_a_malformed_cursor_is_a_clear_error(
+    app: Starlette, world: World, feed: EventFeed
+) -> None:
+    async with connected(app, world.token("cluster1")) as socket:
+        await socket.subscribe("1", REQUEST_EVENTS, {"after": "not-a-cursor"})
+        message = await socket.receive()
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "VALIDATION"
+        assert "cursor" in errors[0]["message"]
+
+
+async def test_roles_that_may_not_read_requests_are_refused(
+    app: Starlette, world: World, feed: EventFeed
+) -> None:
+    async with connected(app, world.token("operator1")) as socket:
+        for number, query in enumerate((REQUEST_EVENTS, MY_ASSIGNMENTS)):
+            await socket.subscribe(str(number), query)
+            message = await socket.receive()
+            errors = (
+                message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            )
+            assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_deactivated_subscriber_hears_nothing_more(
+    app: Starlette,
+    client: GraphQLClient,
+    world: World,
+    feed: EventFeed,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    async with connected(app, world.token("cluster1")) as socket:
+        await listen(socket, REQUEST_EVENTS, feed=feed)
+        async with db() as session:
+            user = await session.get(User, world.users["cluster1"].id)
+            assert user is not None
+            user.active = False
+            await session.commit()
+        await create_request(client, world)
+        message = await socket.receive()
+        assert message["type"] == "next"
+        assert message["payload"]["data"] is None
+        assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert (await socket.receive())["type"] == "complete"
+
+
+async def test_subscriptions_per_connection_are_capped(
+    app: Starlette, world: World, feed: EventFeed, settings: Any
+) -> None:
+    cap = settings.max_subscriptions_per_connection
+    async with connected(app, world.token("cluster1")) as socket:
+        for number in range(cap):
+            await socket.subscribe(str(number), REQUEST_EVENTS)
+        await socket.subscribe("one-too-many", REQUEST_EVENTS)
+        message = await socket.receive()
+        assert message["type"] == "error" and message["id"] == "one-too-many"
+        assert "limit" in message["payload"][0]["message"].lower()
+
+
+async def test_the_server_pings_quiet_connections(settings: Any, world: World) -> None:
+    from server.app import create_app
+
+    pinging = create_app(settings.model_copy(update={"websocket_ping_seconds": 0.05}))
+    async with (
+        pinging.router.lifespan_context(pinging),
+        connected(pinging, world.token("cluster1")) as socket,
+    ):
+        await nothing_more(socket, wait=0.3)  # receive() answers the pings
+        assert socket.pings >= 2
