@@ -41,10 +41,11 @@ class RequestContext:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.sessions, self.actor)
 
-    def sign_in(self, actor: Actor | None) -> None:
-        """Set the actor (a websocket learns it after connecting), with fresh loaders."""
+    def sign_in(self, actor: Actor | None, loaders: Loaders | None = None) -> None:
+        """Set the actor (a websocket learns it after connecting), with fresh loaders
+        (or ``loaders`` made for this same actor)."""
         self.actor = actor
-        self.loaders = Loaders(self.sessions, actor)
+        self.loaders = loaders if loaders is not None else Loaders(self.sessions, actor)
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or an UNAUTHENTICATED error."""

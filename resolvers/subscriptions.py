@@ -4,6 +4,7 @@ scope as they are now, and resolved with fresh loaders."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import AsyncGenerator, Callable, Sequence
@@ -20,6 +21,7 @@ from models.events import EventTopic, Notification, OutboxEvent
 from models.packages import PackageRequest, RequestAction
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode, forbidden, not_found, unauthenticated
+from resolvers.loaders import Loaders
 from resolvers.packages.requests import requests_by_id
 from resolvers.packages.rules import READERS
 from server.events.feed import EventFeed, SubscriptionEnded
@@ -61,15 +63,30 @@ def _feed(ctx: RequestContext) -> EventFeed:
     return ctx.events
 
 
-async def _fresh_actor(ctx: RequestContext) -> Actor:
-    """The subscriber as they are now (role, scope, still active), with fresh loaders."""
-    actor = ctx.require_actor()
-    async with ctx.sessions() as session:
-        fresh = await load_actor(session, actor.user_id)
+async def _fresh_actor(ctx: RequestContext, item: FeedEvent) -> Actor:
+    """The subscriber as they are now (role, scope, still active), with fresh loaders.
+
+    Loaded once per user and event: subscriptions of the same user receiving the same
+    event share the actor and the loaders (the same scope sees the same rows).
+    """
+    user_id = ctx.require_actor().user_id
+    loading = item.shared.get(user_id)
+    if loading is None:
+        loading = asyncio.ensure_future(_load_actor(ctx, user_id))
+        item.shared[user_id] = loading
+    fresh: Actor | None
+    loaders: Loaders
+    fresh, loaders = await loading
     if fresh is None:
         raise unauthenticated()
-    ctx.sign_in(fresh)
+    ctx.sign_in(fresh, loaders)
     return fresh
+
+
+async def _load_actor(ctx: RequestContext, user_id: int) -> tuple[Actor | None, Loaders]:
+    async with ctx.sessions() as session:
+        actor = await load_actor(session, user_id)
+    return actor, Loaders(ctx.sessions, actor)
 
 
 async def _events(
@@ -163,7 +180,7 @@ class RequestChange:
 
 
 async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageRequest | None:
-    actor = await _fresh_actor(ctx)
+    actor = await _fresh_actor(ctx, item)
     if actor.role not in READERS or not actor.scope.contains(item.event.plant_id):
         return None
     return (await requests_by_id(ctx, [item.event.subject_id]))[0]
@@ -286,7 +303,7 @@ async def notifications_added(
     events = _events(ctx, after=start, wants=wants, where=[mine], notifications_for=me)
     async with aclosing(events) as items:
         async for item in items:
-            await _fresh_actor(ctx)
+            await _fresh_actor(ctx, item)
             for notification in item.notifications:
                 if notification.user_id == me and not seen(item, notification):
                     yield notification

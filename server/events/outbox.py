@@ -12,7 +12,7 @@ and ``tx_id`` is 0.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,11 +32,16 @@ _XMIN = sa.cast(
 
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
-    """One committed outbox event, with the notifications written with it."""
+    """One committed outbox event, with the notifications written with it.
+
+    ``shared`` lets the subscriptions that receive the same event share what they load
+    for it (one fresh actor and one set of loaders per user, not per subscription).
+    """
 
     position: Position
     event: OutboxEvent
     notifications: tuple[Notification, ...] = ()
+    shared: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def position_of(event: OutboxEvent) -> Position:
