@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest migrate seed schema bench clean
+.PHONY: run test lint typecheck pytest migrate seed schema schema-diff bench bench-events clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,25 @@ seed: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/gridline export-schema
+
+# Breaking changes to clients since the SDL committed at SCHEMA_BASE (exit 1 if any).
+SCHEMA_BASE ?= HEAD
+schema-diff: $(STAMP)
+	$(BIN)/gridline schema-diff --git $(SCHEMA_BASE)
+
+# The screens under load against a raw floor, on PostgreSQL and SQLite (bench/run.py;
+# results in bench/results/). BENCH_ARGS=--quick for 2-second runs.
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Live events: commit-to-delivery latency with up to 1,000 websockets (PostgreSQL).
+bench-events: $(VENV)/.bench-installed
+	$(BIN)/python -m bench.subscriptions $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

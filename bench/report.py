@@ -1,0 +1,137 @@
+"""The Markdown tables of bench/results/README.md, from the newest result of each database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+HEADER = """# Benchmark results
+
+Written by `make bench` (`bench/run.py`) from the newest `*.json` of each database here.
+GraphQL is `gridline serve` on the large demo world (200 plants, 200,000 consumers,
+50,000 requests); the floor is `bench/floor.py`, the same answers from hand-written SQL,
+run the same way in the same run. Load from `wrk` on the same machine. *ratio* is GraphQL's
+requests per second over the floor's; CPU is the server's process tree (100% = one core);
+statements are per request, sign-in check included.
+"""
+
+
+def newest_results(directory: Path) -> list[dict[str, Any]]:
+    """The newest result of each database (by start time), PostgreSQL first."""
+    newest: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("*.json")):
+        result = json.loads(path.read_text())
+        result["file"] = path.name
+        held = newest.get(result["database"])
+        if held is None or result["started"] > held["started"]:
+            newest[result["database"]] = result
+    return [newest[name] for name in sorted(newest, key=lambda n: n != "postgresql")]
+
+
+def _pairs(result: dict[str, Any]) -> dict[tuple[int, str, int], dict[str, dict[str, Any]]]:
+    """(processes, screen, concurrency) -> {"graphql": run, "floor": run}, in run order."""
+    pairs: dict[tuple[int, str, int], dict[str, dict[str, Any]]] = {}
+    for run in result["runs"]:
+        key = (run["processes"], run["screen"], run["concurrency"])
+        pairs.setdefault(key, {})[run["target"]] = run
+    return pairs
+
+
+def _ratio(pair: dict[str, dict[str, Any]]) -> float | None:
+    graphql, floor = pair.get("graphql"), pair.get("floor")
+    if not graphql or not floor or not floor["rps"]:
+        return None
+    return float(graphql["rps"]) / float(floor["rps"])
+
+
+def _label(database: str, processes: int) -> str:
+    name = "PostgreSQL" if database == "postgresql" else "SQLite"
+    return f"{name}, {processes} process{'es' if processes > 1 else ''}"
+
+
+def side_by_side(results: list[dict[str, Any]]) -> str:
+    """One row per screen and concurrency; per configuration: rps (ratio) and p99."""
+    configs = [
+        (result, processes)
+        for result in results
+        for processes in dict.fromkeys(run["processes"] for run in result["runs"])
+    ]
+    keys = list(
+        dict.fromkeys(
+            (run["screen"], run["concurrency"]) for result in results for run in result["runs"]
+        )
+    )
+    lines = [
+        "| screen | c | "
+        + " | ".join(f"{_label(r['database'], p)}: req/s (ratio), p99 ms" for r, p in configs)
+        + " |",
+        "|---|---:|" + "---:|" * len(configs),
+    ]
+    for screen, concurrency in keys:
+        cells = []
+        for result, processes in configs:
+            pair = _pairs(result).get((processes, screen, concurrency), {})
+            graphql = pair.get("graphql")
+            ratio = _ratio(pair)
+            if graphql is None:
+                cells.append("")
+                continue
+            if not graphql["requests"]:
+                cells.append(f"none completed in {graphql['seconds']:g} s")
+                continue
+            shown = f"{ratio:.2f}" if ratio is not None else "-"
+            cells.append(f"{graphql['rps']:.0f} ({shown}), {graphql['p99_ms']:.1f}")
+        lines.append(f"| {screen} | {concurrency} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def detail(result: dict[str, Any], processes: int) -> str:
+    lines = [
+        "| screen | c | req/s | p50 ms | p99 ms | server CPU | CPU ms/req | statements "
+        "| floor req/s | floor p99 ms | floor statements | ratio | wrk CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (count, screen, concurrency), pair in _pairs(result).items():
+        if count != processes or "graphql" not in pair or "floor" not in pair:
+            continue
+        graphql, floor = pair["graphql"], pair["floor"]
+        ratio = _ratio(pair)
+        generator = max(graphql["generator_cpu_percent"], floor["generator_cpu_percent"])
+        lines.append(
+            f"| {screen} | {concurrency} | {graphql['rps']:.1f} | {graphql['p50_ms']:.2f} "
+            f"| {graphql['p99_ms']:.2f} | {graphql['server_cpu_percent']:.0f}% "
+            f"| {graphql['server_cpu_ms_per_request']:.2f} | {graphql['statements_per_request']} "
+            f"| {floor['rps']:.1f} | {floor['p99_ms']:.2f} | {floor['statements_per_request']} "
+            f"| {ratio:.2f} | {generator:.0f}% |"
+            if ratio is not None
+            else ""
+        )
+    return "\n".join(line for line in lines if line)
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    parts = [HEADER, "## Side by side\n", side_by_side(results), ""]
+    for result in results:
+        settings = result["settings"]
+        seed = result["seed"]
+        parts.append(
+            f"## {'PostgreSQL' if result['database'] == 'postgresql' else 'SQLite'}\n\n"
+            f"`{result['file']}`: started {result['started']}, {result['machine']['cpus']} CPUs, "
+            f"Python {result['machine']['python']}; {settings['duration_s']:g} s per run after "
+            f"{settings['warmup_s']:g} s of warm-up; seed {seed['size']} of {seed['seeded_on']}."
+        )
+        differing = [name for name, check in result["checks"].items() if not check["same_data"]]
+        if differing:
+            parts.append(f"\n**The floor answered different data for: {', '.join(differing)}.**")
+        for processes in dict.fromkeys(run["processes"] for run in result["runs"]):
+            label = _label(result["database"], processes)
+            parts.append(f"\n### {label}\n\n{detail(result, processes)}")
+        parts.append("")
+    return "\n".join(parts)
+
+
+def write_readme(directory: Path) -> Path:
+    path = directory / "README.md"
+    path.write_text(markdown(newest_results(directory)))
+    return path

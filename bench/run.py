@@ -1,0 +1,239 @@
+"""``make bench``: the five screens under HTTP load, against a raw floor, on both databases.
+
+    .venv/bin/python -m bench.run [--quick] [--duration S] [--warmup S] [--databases pg,sqlite]
+
+For each database (the large demo world, seeded when missing or out of date) and each
+process count (1, then one per core): start ``gridline serve`` and the floor
+(``bench/floor.py``) under uvicorn, sign in, check that both answer the same data, then
+drive each screen with wrk at concurrency 1 and 32, after a warm-up. Writes
+``bench/results/<date>-<database>.json`` and ``bench/results/README.md``.
+
+Environment: ``GRIDLINE_BENCH_POSTGRES_URL`` (default: database gridline_bench on the
+local server), ``GRIDLINE_BENCH_SQLITE_PATH``, ``BENCH_DURATION``, ``BENCH_WARMUP``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import processes, report, screens
+from bench.seeding import ensure_seeded
+from server.settings import Settings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SCRATCH = RESULTS / "tmp"
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/gridline_bench"
+DEFAULT_SQLITE_PATH = SCRATCH / "gridline_bench.sqlite3"
+CONCURRENCIES = (1, 32)
+
+
+def database_urls(names: list[str]) -> dict[str, str]:
+    urls = {
+        "postgresql": os.environ.get("GRIDLINE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        "sqlite": "sqlite+aiosqlite:///"
+        + os.environ.get("GRIDLINE_BENCH_SQLITE_PATH", str(DEFAULT_SQLITE_PATH)),
+    }
+    return {name: urls[name] for name in names}
+
+
+def server_environment(url: str, secret_key: str) -> dict[str, str]:
+    """Production settings, quiet logs (an access-log line per request would be measured)."""
+    return {
+        "GRIDLINE_DATABASE_URL": url,
+        "GRIDLINE_SECRET_KEY": secret_key,
+        "GRIDLINE_ENVIRONMENT": "production",
+        "GRIDLINE_LOG_LEVEL": "WARNING",
+        "GRIDLINE_SEED_DEMO_WHEN_EMPTY": "false",
+    }
+
+
+def measure(
+    server: processes.Server,
+    path: str,
+    body_file: Path,
+    authorization: str,
+    concurrency: int,
+    duration: float,
+    warmup: float,
+) -> processes.LoadResult:
+    url = f"{server.url}{path}"
+    processes.settle(server)
+    if warmup > 0:
+        processes.run_wrk(url, body_file, authorization, connections=concurrency, seconds=warmup)
+    result = processes.run_wrk(
+        url, body_file, authorization, connections=concurrency, seconds=duration, server=server
+    )
+    processes.settle(server)
+    return result
+
+
+def row(
+    database: str,
+    workers: int,
+    load: screens.Workload,
+    concurrency: int,
+    target: str,
+    result: processes.LoadResult,
+    statements: int,
+) -> dict[str, Any]:
+    return {
+        "database": database,
+        "processes": workers,
+        "screen": load.screen,
+        "concurrency": concurrency,
+        "target": target,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 2),
+        "errors": result.errors,
+        "rps": round(result.rps, 1),
+        "p50_ms": round(result.p50_ms, 2),
+        "p90_ms": round(result.p90_ms, 2),
+        "p99_ms": round(result.p99_ms, 2),
+        "max_ms": round(result.max_ms, 2),
+        # 100 = one core busy for the whole measurement.
+        "server_cpu_percent": round(100 * result.server_cpu_seconds / result.seconds, 1),
+        "server_cpu_ms_per_request": round(
+            1000 * result.server_cpu_seconds / max(result.requests, 1), 3
+        ),
+        "generator_cpu_percent": round(100 * result.generator_cpu_seconds / result.seconds, 1),
+        "statements_per_request": statements,
+    }
+
+
+def bench_database(
+    database: str, url: str, worker_counts: list[int], duration: float, warmup: float
+) -> dict[str, Any]:
+    print(f"== {database}: {url.split('@')[-1]}", flush=True)
+    marker, seeded = asyncio.run(ensure_seeded(url))
+    print(
+        f"   {'seeded' if seeded else 'already seeded (same seed code), not seeding again'}:"
+        f" {marker.size}, code {marker.code}, on {marker.seeded_on}",
+        flush=True,
+    )
+    secret_key = secrets.token_urlsafe(48)
+    environment = server_environment(url, secret_key)
+    settings = Settings(
+        database_url=url, secret_key=secret_key, environment="production", log_level="WARNING"
+    )
+    runs: list[dict[str, Any]] = []
+    checks: dict[str, Any] = {}
+    for workers in worker_counts:
+        app_port, floor_port = processes.free_port(), processes.free_port()
+        with (
+            processes.running(
+                f"gridline-{database}-{workers}",
+                processes.gridline_command(app_port, workers),
+                environment,
+                app_port,
+            ) as app,
+            processes.running(
+                f"floor-{database}-{workers}",
+                processes.floor_command(floor_port, workers),
+                environment,
+                floor_port,
+            ) as floor_server,
+        ):
+            print(f"-- {workers} process(es): gridline {app.url}, floor {floor_server.url}")
+            authorization = screens.sign_in(app.url, screens.LOGIN)
+            loads = asyncio.run(screens.workloads(settings, authorization))
+            if not checks:
+                found = asyncio.run(screens.check(settings, authorization, loads))
+                checks = {name: asdict(check) for name, check in found.items()}
+                for name, check in found.items():
+                    same = "same data" if check.same_data else f"DIFFERENT: {check.difference}"
+                    print(
+                        f"   {name}: {check.graphql_statements} statements, floor "
+                        f"{check.floor_statements}; {same}",
+                        flush=True,
+                    )
+            for load in loads:
+                # A fresh sign-in per screen: access tokens live 15 minutes.
+                authorization = screens.sign_in(app.url, load.login)
+                body_file = SCRATCH / f"{load.screen}.json"
+                body_file.write_text(json.dumps(load.body()))
+                for concurrency in CONCURRENCIES:
+                    for target, server, path, statements in (
+                        ("graphql", app, "/graphql", checks[load.screen]["graphql_statements"]),
+                        (
+                            "floor",
+                            floor_server,
+                            f"/{load.screen}",
+                            checks[load.screen]["floor_statements"],
+                        ),
+                    ):
+                        result = measure(
+                            server, path, body_file, authorization, concurrency, duration, warmup
+                        )
+                        entry = row(
+                            database, workers, load, concurrency, target, result, statements
+                        )
+                        runs.append(entry)
+                        print(
+                            f"   {load.screen:<24} c={concurrency:<3} {target:<8}"
+                            f" {entry['rps']:>8.1f} req/s  p50 {entry['p50_ms']:>7.2f} ms"
+                            f"  p99 {entry['p99_ms']:>7.2f} ms"
+                            f"  cpu {entry['server_cpu_percent']:>5.1f}%"
+                            f"  wrk {entry['generator_cpu_percent']:>4.1f}%"
+                            f"{'  ERRORS ' + str(entry['errors']) if entry['errors'] else ''}"
+                            f"{'' if entry['requests'] else '  (none completed: run longer)'}",
+                            flush=True,
+                        )
+    return {
+        "database": database,
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "settings": {"duration_s": duration, "warmup_s": warmup, "concurrency": CONCURRENCIES},
+        "seed": {**asdict(marker), "seeded_in_this_run": seeded},
+        "checks": checks,
+        "runs": runs,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 s runs, 1 s warm-up")
+    parser.add_argument(
+        "--duration", type=float, default=float(os.environ.get("BENCH_DURATION", 10))
+    )
+    parser.add_argument("--warmup", type=float, default=float(os.environ.get("BENCH_WARMUP", 3)))
+    parser.add_argument("--databases", default="postgresql,sqlite", help="comma-separated")
+    parser.add_argument(
+        "--processes", default=f"1,{os.cpu_count() or 1}", help="comma-separated worker counts"
+    )
+    args = parser.parse_args(argv)
+    duration, warmup = (2.0, 1.0) if args.quick else (args.duration, args.warmup)
+    worker_counts = list(dict.fromkeys(int(n) for n in args.processes.split(",")))
+    processes.find_wrk()
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    failed = False
+    for database, url in database_urls(args.databases.split(",")).items():
+        result = bench_database(database, url, worker_counts, duration, warmup)
+        day = result["started"][:10]
+        path = RESULTS / f"{day}-{database}{'-quick' if args.quick else ''}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {path.relative_to(RESULTS.parent.parent)}")
+        failed |= not all(check["same_data"] for check in result["checks"].values())
+        failed |= any(entry["errors"] for entry in result["runs"])
+    readme = report.write_readme(RESULTS)
+    print(f"wrote {readme.relative_to(RESULTS.parent.parent)}")
+    if failed:
+        print("FAILED: a floor answered different data, or requests failed (see above)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The benchmarked screens: documents from ``queries/``, who sends them, with what.
+
+Variables come from the seeded data (the signed-in user's state, a request on their
+In Process tab), so that the same run works on any seed. Statements per request are
+counted in-process, once per screen: the GraphQL document through the ASGI app with a
+``before_cursor_execute`` listener (as ``tests/conftest.py`` counts them), the floor
+through its handler's own counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2 as httpx
+import sqlalchemy as sa
+
+from bench import floor
+from server.app import create_app
+from server.settings import Settings
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+DEMO_PASSWORD = "gridline-demo"  # noqa: S105 - the published password of the demo logins
+# A state in-charge: the In Process tab and the lists over a whole state's plants.
+LOGIN = "state@demo.gridline"
+PAGE = 50
+SUMMARY_DAYS = 30
+STATE_OF_USER = "SELECT state_id FROM users WHERE id = {}"
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """One screen: its document, its variables, and who sends it."""
+
+    screen: str
+    login: str
+    variables: dict[str, Any]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "query": (QUERIES / f"{self.screen}.graphql").read_text(),
+            "operationName": self.screen,
+            "variables": self.variables,
+        }
+
+
+def sign_in(base_url: str, login: str) -> str:
+    """An access token from the Login document, as the app signs in."""
+    body = {
+        "query": (QUERIES / "Login.graphql").read_text(),
+        "variables": {"login": login, "password": DEMO_PASSWORD},
+    }
+    answer = httpx.post(f"{base_url}/graphql", json=body, timeout=30).json()
+    token = answer["data"]["login"]["accessToken"]
+    if not token:
+        raise RuntimeError(f"sign-in of {login} failed: {answer}")
+    return f"Bearer {token}"
+
+
+async def workloads(settings: Settings, authorization: str) -> list[Workload]:
+    """The five screens, with variables picked from the data the signed-in user sees."""
+    db = await floor.open_database(settings.database_url, 2)
+    try:
+        caller = await floor.caller_of(db, authorization, settings.secret_key)
+        (state_row,) = await db.rows(STATE_OF_USER.format(db.param(1)), caller.user_id)
+        screen = floor.Screen(settings.currency, settings.zone, settings.page_size_default)
+        tab = await floor.in_process_tab(db, caller, {"first": 1}, screen)
+    finally:
+        await db.close()
+    edges = tab["packageRequests"]["edges"]
+    if not edges:
+        raise RuntimeError(f"{LOGIN} has no request in process: is the database seeded?")
+    state = floor.global_id("State", state_row[0])
+    last = datetime.now(settings.zone).date()
+    days = {"from": str(last - timedelta(days=SUMMARY_DAYS - 1)), "to": str(last)}
+    return [
+        Workload("InProcessTab", LOGIN, {"first": PAGE}),
+        Workload("PackageRequestDetails", LOGIN, {"id": edges[0]["node"]["id"]}),
+        Workload("PackageActivitySummary", LOGIN, {"range": days, "stateId": state}),
+        Workload("SchemeEnrollments", LOGIN, {"first": PAGE}),
+        Workload("Inventory", LOGIN, {"stateId": state, "first": PAGE}),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """What one screen costs in statements, and whether the floor answers the same data."""
+
+    graphql_statements: int
+    floor_statements: int
+    same_data: bool
+    difference: str | None
+
+
+def first_difference(left: Any, right: Any, path: str = "data") -> str | None:
+    """Where two JSON values first differ, or None."""
+    if isinstance(left, dict) and isinstance(right, dict):
+        if list(left) != list(right):
+            return f"{path}: keys {list(left)} != {list(right)}"
+        for key in left:
+            found = first_difference(left[key], right[key], f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(left, list) and isinstance(right, list):
+        if len(left) != len(right):
+            return f"{path}: {len(left)} items != {len(right)}"
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):
+            found = first_difference(a, b, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    return None if left == right else f"{path}: {left!r} != {right!r}"
+
+
+@dataclass
+class _Counter:
+    statements: int = 0
+
+
+def _counting(engine: Any) -> Iterator[_Counter]:
+    counter = _Counter()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            counter.statements += 1
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+
+
+async def check(settings: Settings, authorization: str, loads: list[Workload]) -> dict[str, Check]:
+    """Each screen once in-process through the app and through the floor: statements, data."""
+    app = create_app(settings)
+    runtime = app.state.runtime
+    db = await floor.open_database(settings.database_url, 2)
+    screen = floor.Screen(settings.currency, settings.zone, settings.page_size_default)
+    checks: dict[str, Check] = {}
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            headers = {"Authorization": authorization}
+            for load in loads:
+                # The first request warms caches (parsed documents, prepared statements).
+                await http.post("/graphql", json=load.body(), headers=headers)
+                counting = _counting(runtime.engine.sync_engine)
+                counter = next(counting)
+                answer = (await http.post("/graphql", json=load.body(), headers=headers)).json()
+                next(counting, None)
+                if answer.get("errors"):
+                    raise RuntimeError(f"{load.screen}: {answer['errors']}")
+                before = db.statements
+                data = await floor.answer(
+                    db, load.screen, authorization, load.variables, screen, settings.secret_key
+                )
+                difference = first_difference(answer["data"], data)
+                checks[load.screen] = Check(
+                    graphql_statements=counter.statements,
+                    floor_statements=db.statements - before,
+                    same_data=difference is None,
+                    difference=difference,
+                )
+    finally:
+        await db.close()
+        await runtime.engine.dispose()
+    return checks
