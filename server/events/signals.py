@@ -95,6 +95,7 @@ class PostgresSignal(InProcessSignal):
 
     async def start(self, wake: Wake, lost: Callable[[], None]) -> None:
         await super().start(wake, lost)
+        self._dropped = asyncio.Event()  # bound to the loop that runs this start
         await self._connect(wake)  # the first connection must work: fail start-up if not
         self._task = asyncio.create_task(self._watch(wake, lost), name="events-listener")
 
