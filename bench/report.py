@@ -20,7 +20,7 @@ statements are per request, sign-in check included.
 def newest_results(directory: Path) -> list[dict[str, Any]]:
     """The newest result of each database (by start time), PostgreSQL first."""
     newest: dict[str, dict[str, Any]] = {}
-    for path in sorted(directory.glob("*.json")):
+    for path in sorted(directory.glob("[0-9]*.json")):  # <date>-<database>.json, not events-*
         result = json.loads(path.read_text())
         result["file"] = path.name
         held = newest.get(result["database"])
