@@ -44,6 +44,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
 
+from schema.document_cache import DOCUMENTS, KnownDocument
 from server.settings import Settings
 
 ASSUMED_LIST_SIZE = 20
@@ -286,9 +287,22 @@ class QueryLimits(SchemaExtension):
         self.execution_context.parse_options["max_tokens"] = self.settings.max_tokens
         yield
 
+    def _cache_key(self) -> tuple[int, int, str] | None:
+        query = self.execution_context.query
+        if not query:
+            return None
+        return (id(self.execution_context.schema), self.settings.max_tokens, query)
+
     def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        key = self._cache_key()
+        known = DOCUMENTS.get(key) if key is not None else None
+        if known is not None and context.graphql_document is None:
+            context.graphql_document = known.document  # Strawberry then skips parsing
         yield
-        for error in self.execution_context.pre_execution_errors or ():
+        if key is not None and known is None and context.graphql_document is not None:
+            DOCUMENTS.put(key, KnownDocument(context.graphql_document))
+        for error in context.pre_execution_errors or ():
             if _TOO_MANY_TOKENS.match(error.message):
                 # The same object is already in the result: give it its code in place.
                 error.extensions = {
@@ -302,9 +316,16 @@ class QueryLimits(SchemaExtension):
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
             schema = context.schema._schema
-            errors = list(validate_document(schema, document, context.validation_rules))
-            if not errors:
-                errors = self._complexity_errors(schema, document)
+            key = self._cache_key()
+            known = DOCUMENTS.get(key) if key is not None else None
+            if known is not None and known.document is document and known.errors is not None:
+                errors = list(known.errors)
+            else:
+                errors = list(validate_document(schema, document, context.validation_rules))
+                if not errors:
+                    errors = self._complexity_errors(schema, document)
+                if known is not None and known.document is document:
+                    known.errors = list(errors)
             if not errors:
                 errors = self._limit_errors(schema, document)
             context.pre_execution_errors = errors
