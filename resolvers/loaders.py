@@ -55,12 +55,14 @@ class Loaders:
             return list((await session.execute(statement)).scalars().all())
 
     def _by_id(
-        self, model: type[ModelT], where: Any = None
+        self, model: type[ModelT], where: Callable[[], Any] | None = None
     ) -> Callable[[list[int]], Awaitable[list[ModelT | None]]]:
+        # ``where`` is built when a batch runs, not each time the loader is asked for:
+        # a scope's IN list of plants costs more to build than the lookup it guards.
         async def batch(ids: list[int]) -> list[ModelT | None]:
             statement = sa.select(model).where(col(model.id).in_(ids))  # type: ignore[attr-defined]
             if where is not None:
-                statement = statement.where(where)
+                statement = statement.where(where())
             found = {row.id: row for row in await self._rows(statement)}
             return [found.get(i) for i in ids]
 
@@ -100,13 +102,14 @@ class Loaders:
     @property
     def plant_by_id(self) -> DataLoader[int, Plant | None]:
         return self._loader(  # type: ignore[no-any-return]
-            "plant_by_id", self._by_id(Plant, self.scope.restrict(col(Plant.id)))
+            "plant_by_id", self._by_id(Plant, lambda: self.scope.restrict(col(Plant.id)))
         )
 
     @property
     def consumer_by_id(self) -> DataLoader[int, Consumer | None]:
         return self._loader(  # type: ignore[no-any-return]
-            "consumer_by_id", self._by_id(Consumer, self.scope.restrict(col(Consumer.plant_id)))
+            "consumer_by_id",
+            self._by_id(Consumer, lambda: self.scope.restrict(col(Consumer.plant_id))),
         )
 
     @property
