@@ -43,16 +43,12 @@ schema-diff: $(STAMP)
 
 # The screens under load against a raw floor, on PostgreSQL and SQLite (bench/run.py;
 # results in bench/results/). BENCH_ARGS=--quick for 2-second runs.
-$(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	touch $@
-
-bench: $(VENV)/.bench-installed
+bench: $(STAMP)
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Live events: commit-to-delivery latency with up to 1,000 websockets (PostgreSQL).
-bench-events: $(VENV)/.bench-installed
+bench-events: $(STAMP)
 	$(BIN)/python -m bench.subscriptions $(BENCH_ARGS)
 
 clean:

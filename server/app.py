@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
+import orjson
 import sqlalchemy as sa
 from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError
@@ -183,6 +184,14 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.max_subscriptions_per_connection = runtime.settings.max_subscriptions_per_connection
         self.runtime = runtime
         self.documents = documents if documents is not None else TrustedDocuments.load()
+
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than json on a page of 50 requests. As text, for
+        websockets carry graphql-transport-ws messages in text frames."""
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""
