@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.batched_execution import BatchedExecutor
 from schema.consumers import ConsumersMutation, ConsumersQuery
 from schema.cost import QueryLimits
 from schema.errors import ErrorPresenter
@@ -88,7 +89,11 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         ErrorPresenter,
     ]
     return GridlineSchema(
-        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        execution_context_class=BatchedExecutor if limits.batched_execution else None,
     )
 
 
