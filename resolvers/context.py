@@ -37,15 +37,21 @@ class RequestContext:
     # and User-Agent header, for sign-in throttling and its audit.
     client_address: str | None = None
     user_agent: str | None = None
+    # Sessions for single-statement reads (loaders, pages); ``sessions`` when not given.
+    reads: async_sessionmaker[AsyncSession] | None = None
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions, self.actor)
+        self.loaders = Loaders(self.read_sessions, self.actor)
+
+    @property
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self.reads if self.reads is not None else self.sessions
 
     def sign_in(self, actor: Actor | None, loaders: Loaders | None = None) -> None:
         """Set the actor (a websocket learns it after connecting), with fresh loaders
         (or ``loaders`` made for this same actor)."""
         self.actor = actor
-        self.loaders = loaders if loaders is not None else Loaders(self.sessions, actor)
+        self.loaders = loaders if loaders is not None else Loaders(self.read_sessions, actor)
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or an UNAUTHENTICATED error."""
@@ -58,7 +64,7 @@ class RequestContext:
     ) -> Page[Any]:
         """One page of ``statement`` with this deployment's page sizes."""
         return await paginate(
-            self.sessions,
+            self.read_sessions,
             statement,
             keys,
             args,

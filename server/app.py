@@ -43,7 +43,7 @@ from strawberry.types.unset import UnsetType
 from auth.actor import Actor, load_actor
 from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
 from resolvers.context import RequestContext
-from server.db import create_engine, create_session_factory
+from server.db import create_engine, create_read_session_factory, create_session_factory
 from server.events.feed import EventFeed
 from server.events.signals import InProcessSignal, PostgresSignal, Signal
 from server.headers import SecurityHeaders
@@ -64,12 +64,13 @@ logger = logging.getLogger("gridline.app")
 
 @dataclass
 class Runtime:
-    """What lives as long as the process: settings, engine, session factory, event feed."""
+    """What lives as long as the process: settings, engine, session factories, event feed."""
 
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     feed: EventFeed
+    reads: async_sessionmaker[AsyncSession]
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
@@ -81,7 +82,7 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | N
         user_id = user_id_from_access_token(token, runtime.settings)
     except InvalidTokenError:
         return None
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         return await load_actor(session, user_id)
 
 
@@ -269,6 +270,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         return RequestContext(
             settings=self.runtime.settings,
             sessions=self.runtime.sessions,
+            reads=self.runtime.reads,
             actor=actor,
             request_id=request_id[:64],
             events=self.runtime.feed,
@@ -321,7 +323,13 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
     watch_pool(engine)
     count_statements(engine)
     sessions = create_session_factory(engine)
-    runtime = Runtime(settings, engine, sessions, create_feed(settings, sessions))
+    runtime = Runtime(
+        settings,
+        engine,
+        sessions,
+        create_feed(settings, sessions),
+        reads=create_read_session_factory(engine, settings),
+    )
     graphql = GridlineGraphQL(schema, runtime, TrustedDocuments.load())  # once, at start-up
 
     async def healthz(_: Request) -> JSONResponse:

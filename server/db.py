@@ -33,7 +33,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.database_pool_pre_ping,
     )
 
 
@@ -58,6 +58,20 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_session_factory(
+    engine: AsyncEngine, settings: Settings
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads of one statement each (DataLoader batches, pages, sign-in).
+
+    On PostgreSQL they run in autocommit: a lone SELECT is its own snapshot, and BEGIN and
+    ROLLBACK would cost two more round trips per statement. SQLite keeps its transaction
+    (local, and WAL readers want one).
+    """
+    if settings.is_sqlite:
+        return create_session_factory(engine)
+    return create_session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 @asynccontextmanager

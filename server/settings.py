@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="How long a SQLite writer waits for the single write lock.",
     )
     database_pool_size: int = Field(default=10, gt=0, description="PostgreSQL pool per process.")
+    database_pool_pre_ping: bool = Field(
+        default=False,
+        description="Ping each pooled PostgreSQL connection as it is taken: one more round "
+        "trip per statement batch. Off, a dead connection fails one request and the pool "
+        "replaces every connection older than the failure.",
+    )
     seed_demo_when_empty: bool = Field(
         default=True,
         description="On the embedded default, the first start seeds the demo world.",
@@ -101,6 +107,11 @@ class Settings(BaseSettings):
     )
     request_timeout_seconds: float = Field(
         default=20.0, gt=0, description="A request still running after this is cancelled."
+    )
+    batched_execution: bool = Field(
+        default=True,
+        description="Complete planned selections in bulk (schema/batched_execution.py); "
+        "false runs every field the standard way, answering the same.",
     )
     trusted_documents_only: bool = Field(
         default=False,
