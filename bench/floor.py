@@ -6,10 +6,11 @@
 
 What the GraphQL server could at best do for the same answer: no schema, no ORM, no
 DataLoaders; a JWT check with the same secret, one statement for the actor and their
-plants, then one to three statements per screen, each a plain driver call (asyncpg's
-prepared statements on PostgreSQL, sqlite3 through aiosqlite on SQLite). Every screen
-answers exactly the ``data`` of its document in ``queries/`` (``bench.harness`` checks
-that at the start of every run, and ``tests/test_bench_floor.py`` in the suite).
+plants, then one to five statements per screen (the summary sends the resolver's five
+simple ones, no more), each a plain driver call (asyncpg's prepared statements on
+PostgreSQL, sqlite3 through aiosqlite on SQLite). Every screen answers exactly the
+``data`` of its document in ``queries/`` (``bench.harness`` checks that at the start of
+every run, and ``tests/test_bench_floor.py`` in the suite).
 
 ``POST /<screen>`` takes the same JSON body as ``/graphql`` (``query`` is ignored,
 ``variables`` is read) and answers ``{"data": ...}``.
@@ -477,65 +478,66 @@ SUMMARY_FIGURES = (
     "rejected",
     "cancelled",
 )
+# A request's current stage, as the figure it counts in.
+STAGE_FIGURES = {
+    "REQUESTED": "requested",
+    "IN_PROCESS": "inProcess",
+    "REVIEW": "inReview",
+    "COMPLETED": "completed",
+    "REJECTED": "rejected",
+    "CANCELLED": "cancelled",
+}
 
 
-def _summary_sql(db: Database, caller: Caller) -> str:
-    """One statement: the plants in scope of a state, each with its ten figures.
+def _summary_sql(db: Database) -> tuple[str, str, str, str]:
+    """The four grouped statements of resolvers/packages/summary.py, per plant.
 
-    Status at the end of the range is today's, rolled back through the first status
-    change at or after the end (as resolvers/packages/summary.py does).
+    Parameter 1 is the plants' ids, 2 and 3 the start and end (the first two statements
+    use only what they need). Status at the end is today's (status now), rolled back
+    through the first status change at or after the end (status then); then the bans and
+    reconnections in [start, end) and the requests created in it by current stage.
     """
     p = db.param
-    n = len(caller.params(db))
-    start, end, state = p(n + 1), p(n + 2), p(n + 3)
-    return (
-        "WITH chosen AS (SELECT p.id, p.code, p.name FROM plants p "
-        "JOIN clusters c ON c.id = p.cluster_id "
-        f"WHERE c.state_id = {state} AND {caller.where(db, 'p.id', 1)}), "
-        "now_counts AS (SELECT plant_id, "
-        "SUM(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END) AS active, "
-        "SUM(CASE WHEN status = 'ACTIVE' THEN 0 ELSE 1 END) AS banned "
-        "FROM consumers WHERE plant_id IN (SELECT id FROM chosen) GROUP BY plant_id), "
-        "first_after AS (SELECT consumer_id, from_status, ROW_NUMBER() OVER "
-        "(PARTITION BY consumer_id ORDER BY changed_at, id) AS position "
-        f"FROM consumer_history WHERE kind = 'STATUS' AND changed_at >= {end}), "
-        "rollback AS (SELECT c.plant_id, SUM("
-        "(CASE WHEN f.from_status = 'ACTIVE' THEN 1 WHEN f.from_status IS NULL THEN 0 ELSE 0 END)"
-        " - (CASE WHEN c.status = 'ACTIVE' THEN 1 ELSE 0 END)) AS active, SUM("
-        "(CASE WHEN f.from_status IS NOT NULL AND f.from_status <> 'ACTIVE' THEN 1 ELSE 0 END)"
-        " - (CASE WHEN c.status = 'ACTIVE' THEN 0 ELSE 1 END)) AS banned "
-        "FROM consumers c JOIN first_after f ON f.consumer_id = c.id "
-        "WHERE f.position = 1 AND c.plant_id IN (SELECT id FROM chosen) GROUP BY c.plant_id), "
-        "changes AS (SELECT c.plant_id, "
-        "SUM(CASE WHEN h.from_status = 'ACTIVE' AND h.to_status = 'BANNED' THEN 1 ELSE 0 END) "
-        "AS banned, "
-        "SUM(CASE WHEN h.from_status = 'BANNED' AND h.to_status = 'ACTIVE' THEN 1 ELSE 0 END) "
-        "AS reconnected FROM consumer_history h JOIN consumers c ON c.id = h.consumer_id "
-        f"WHERE h.kind = 'STATUS' AND h.changed_at >= {start} AND h.changed_at < {end} "
-        "AND c.plant_id IN (SELECT id FROM chosen) GROUP BY c.plant_id), "
-        "requests AS (SELECT plant_id, "
-        + ", ".join(
-            f"SUM(CASE WHEN stage = '{stage}' THEN 1 ELSE 0 END) AS {stage.lower()}"
-            for stage in ("REQUESTED", "IN_PROCESS", "REVIEW", "COMPLETED", "REJECTED", "CANCELLED")
-        )
-        + " FROM package_requests WHERE plant_id IN (SELECT id FROM chosen) "
-        f"AND created_at >= {start} AND created_at < {end} GROUP BY plant_id) "
-        "SELECT ch.id, ch.code, ch.name, "
-        "COALESCE(n.active, 0) + COALESCE(rb.active, 0), "
-        "COALESCE(n.banned, 0) + COALESCE(rb.banned, 0), "
-        "COALESCE(x.banned, 0), COALESCE(x.reconnected, 0), "
-        "COALESCE(q.requested, 0), COALESCE(q.in_process, 0), COALESCE(q.review, 0), "
-        "COALESCE(q.completed, 0), COALESCE(q.rejected, 0), COALESCE(q.cancelled, 0) "
-        "FROM chosen ch LEFT JOIN now_counts n ON n.plant_id = ch.id "
-        "LEFT JOIN rollback rb ON rb.plant_id = ch.id LEFT JOIN changes x ON x.plant_id = ch.id "
-        "LEFT JOIN requests q ON q.plant_id = ch.id ORDER BY ch.name, ch.id"
+    status_now = (
+        "SELECT plant_id, status, COUNT(*) FROM consumers "
+        f"WHERE {db.member('plant_id', 1)} GROUP BY plant_id, status"
     )
+    status_changes_since = (
+        "SELECT c.plant_id, c.status, f.status_then, COUNT(*) FROM consumers c "
+        "JOIN (SELECT consumer_id, from_status AS status_then, ROW_NUMBER() OVER "
+        "(PARTITION BY consumer_id ORDER BY changed_at, id) AS position "
+        f"FROM consumer_history WHERE kind = 'STATUS' AND changed_at >= {p(2)}) f "
+        f"ON f.consumer_id = c.id WHERE f.position = 1 AND {db.member('c.plant_id', 1)} "
+        "GROUP BY c.plant_id, c.status, f.status_then"
+    )
+    changes_within = (
+        "SELECT c.plant_id, "
+        "SUM(CASE WHEN h.from_status = 'ACTIVE' AND h.to_status = 'BANNED' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN h.from_status = 'BANNED' AND h.to_status = 'ACTIVE' THEN 1 ELSE 0 END) "
+        "FROM consumer_history h JOIN consumers c ON c.id = h.consumer_id "
+        f"WHERE h.kind = 'STATUS' AND h.changed_at >= {p(2)} AND h.changed_at < {p(3)} "
+        f"AND {db.member('c.plant_id', 1)} GROUP BY c.plant_id"
+    )
+    requests_created_within = (
+        "SELECT plant_id, stage, COUNT(*) FROM package_requests "
+        f"WHERE {db.member('plant_id', 1)} AND created_at >= {p(2)} AND created_at < {p(3)} "
+        "GROUP BY plant_id, stage"
+    )
+    return status_now, status_changes_since, changes_within, requests_created_within
+
+
+def _count_status(figures: dict[str, int], status: str, count: int) -> None:
+    figures["activeConsumers" if status == "ACTIVE" else "bannedConsumers"] += count
 
 
 async def package_summary(
     db: Database, caller: Caller, variables: dict[str, Any], screen: Screen
 ) -> dict[str, Any]:
-    """queries/PackageActivitySummary.graphql for one state (``stateId`` is required here)."""
+    """queries/PackageActivitySummary.graphql for one state (``stateId`` is required here).
+
+    The resolver's five statements: the plants in scope of the state, then four grouped
+    by plant (``_summary_sql``), combined here as the resolver combines them.
+    """
     if caller.role not in SUMMARY_READERS:
         raise Forbidden
     first = date.fromisoformat(variables["range"]["from"])
@@ -545,15 +547,36 @@ async def package_summary(
     state_id = node_id(variables["stateId"], "State")
     if not db.postgres:  # stored as naive UTC wall time
         start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
-    found = await db.rows(_summary_sql(db, caller), *caller.params(db), start, end, state_id)
+    scoped = caller.params(db)
+    plants = await db.rows(
+        "SELECT p.id, p.code, p.name FROM plants p WHERE p.cluster_id IN "
+        f"(SELECT id FROM clusters WHERE state_id = {db.param(len(scoped) + 1)}) "
+        f"AND {caller.where(db, 'p.id', 1)} ORDER BY p.name, p.id",
+        *scoped,
+        state_id,
+    )
+    figures = {row[0]: dict.fromkeys(SUMMARY_FIGURES, 0) for row in plants}
+    if figures:
+        ids = db.ids(list(figures))
+        status_now, status_changes_since, changes_within, requests_created_within = _summary_sql(db)
+        for plant_id, status, count in await db.rows(status_now, ids):
+            _count_status(figures[plant_id], status, int(count))
+        for plant_id, status, status_then, count in await db.rows(status_changes_since, ids, end):
+            _count_status(figures[plant_id], status, -int(count))
+            if status_then is not None:  # None: not connected yet at the end
+                _count_status(figures[plant_id], status_then, int(count))
+        for plant_id, banned, reconnected in await db.rows(changes_within, ids, start, end):
+            figures[plant_id]["newlyBanned"] = int(banned or 0)
+            figures[plant_id]["reconnected"] = int(reconnected or 0)
+        for plant_id, stage, count in await db.rows(requests_created_within, ids, start, end):
+            figures[plant_id][STAGE_FIGURES[stage]] = int(count)
     total = dict.fromkeys(SUMMARY_FIGURES, 0)
     rows = []
-    for row in found:
-        figures = dict(zip(SUMMARY_FIGURES, (int(v) for v in row[3:]), strict=True))
-        for key, value in figures.items():
+    for plant_id, code, name in plants:
+        for key, value in figures[plant_id].items():
             total[key] += value
-        plant = {"id": global_id("Plant", row[0]), "code": row[1], "name": row[2]}
-        rows.append({"plant": plant, **figures})
+        plant = {"id": global_id("Plant", plant_id), "code": code, "name": name}
+        rows.append({"plant": plant, **figures[plant_id]})
     return {"packageActivitySummary": {"rows": rows, "total": {"plantCount": len(rows), **total}}}
 
 
