@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel, col
 from strawberry.dataloader import DataLoader
@@ -50,6 +51,14 @@ class Loaders:
             self._cache[name] = loader
         return loader
 
+    def _one_of(self, column: Any, ids: list[int]) -> Any:
+        """``column IN ids``; on PostgreSQL ``column = ANY(:ids)``, one array parameter:
+        no IN list rendered for each batch, and one prepared statement whatever its size."""
+        bind = self._sessions.kw.get("bind")
+        if bind is not None and bind.dialect.name == "postgresql":
+            return column == sa.any_(sa.literal(ids, type_=postgresql.ARRAY(sa.Integer)))
+        return column.in_(ids)
+
     async def _rows(self, statement: sa.Select[Any]) -> list[Any]:
         async with self._sessions() as session:
             return list((await session.execute(statement)).scalars().all())
@@ -60,7 +69,7 @@ class Loaders:
         # ``where`` is built when a batch runs, not each time the loader is asked for:
         # a scope's IN list of plants costs more to build than the lookup it guards.
         async def batch(ids: list[int]) -> list[ModelT | None]:
-            statement = sa.select(model).where(col(model.id).in_(ids))  # type: ignore[attr-defined]
+            statement = sa.select(model).where(self._one_of(col(model.id), ids))  # type: ignore[attr-defined]
             if where is not None:
                 statement = statement.where(where())
             found = {row.id: row for row in await self._rows(statement)}
