@@ -140,6 +140,18 @@ class _BulkCompletion:
         result: dict[str, Any] = {}
         for field in plan.fields:
             kind = field.kind
+            if kind is FieldKind.LEAF_ATTRIBUTE:
+                value = getattr(source, field.attribute)
+                if value is None:
+                    if field.non_null:
+                        raise _GiveUp
+                    result[field.key] = None
+                    continue
+                coerced = field.leaf.coerce_output_value(value)  # type: ignore[union-attr]
+                if coerced is None or coerced is Undefined:
+                    raise _GiveUp
+                result[field.key] = coerced
+                continue
             if kind is FieldKind.ATTRIBUTE:
                 value = getattr(source, field.attribute)
             elif kind is FieldKind.TYPENAME:

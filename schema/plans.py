@@ -79,6 +79,7 @@ Completion = Leaf | ObjectOf | ListOf | NonNull
 
 class FieldKind(Enum):
     ATTRIBUTE = auto()  # a plain attribute of the source object
+    LEAF_ATTRIBUTE = auto()  # the same, of a scalar or enum type (the commonest: inlined)
     TYPENAME = auto()  # __typename: the object type's name
     GLOBAL_ID = auto()  # a relay Node's id: its type name and id attribute, encoded
     FUNCTION = auto()  # a field function, called with the source (and info)
@@ -95,6 +96,8 @@ class FieldPlan:
     pass_source: bool = False  # FUNCTION: the source as the first positional argument
     source_keyword: str | None = None  # FUNCTION: the source as this keyword (root, parent)
     info_keyword: str | None = None  # FUNCTION: info as this keyword
+    leaf: GraphQLLeafType | None = None  # LEAF_ATTRIBUTE: the type coercing the value
+    non_null: bool = False  # LEAF_ATTRIBUTE: whether null is refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,16 @@ def _plan_field(
     completion = completion_for(graphql_field.type, details, collect)
     resolver = field.base_resolver
     if resolver is None:
+        leaf = completion.inner if isinstance(completion, NonNull) else completion
+        if isinstance(leaf, Leaf):
+            return FieldPlan(
+                key,
+                FieldKind.LEAF_ATTRIBUTE,
+                completion,
+                attribute=field.python_name,
+                leaf=leaf.type,
+                non_null=leaf is not completion,
+            )
         return FieldPlan(key, FieldKind.ATTRIBUTE, completion, attribute=field.python_name)
     id_attribute = _default_node_id(parent, resolver)
     if id_attribute is not None:
