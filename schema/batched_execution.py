@@ -24,7 +24,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from graphql import GraphQLObjectType, GraphQLOutputType, GraphQLResolveInfo, Undefined
+from graphql import (
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    Undefined,
+)
 from graphql.execution.collect_fields import FieldDetails
 from graphql.language import FieldNode, OperationDefinitionNode
 from graphql.pyutils import AwaitableOrValue, Path
@@ -92,6 +98,14 @@ class PlanCache:
             return None
 
 
+def _coerced(leaf: GraphQLLeafType, value: Any) -> Any:
+    """``value`` as the scalar or enum ``leaf`` serializes it (graphql-core's own rule)."""
+    coerced = leaf.coerce_output_value(value)
+    if coerced is None or coerced is Undefined:
+        raise _GiveUp
+    return coerced
+
+
 @dataclass(slots=True)
 class _Pending:
     """A field function's awaitable result, to complete into ``container[key]``."""
@@ -121,10 +135,7 @@ class _BulkCompletion:
         if value is None:
             return None
         if kind is Leaf:
-            coerced = completion.type.coerce_output_value(value)  # type: ignore[union-attr]
-            if coerced is None or coerced is Undefined:
-                raise _GiveUp
-            return coerced
+            return _coerced(completion.type, value)  # type: ignore[union-attr]
         if kind is ObjectOf:
             return self.complete_object(completion.plan, value)  # type: ignore[union-attr]
         if not isinstance(value, (list, tuple)):
@@ -147,10 +158,7 @@ class _BulkCompletion:
                         raise _GiveUp
                     result[field.key] = None
                     continue
-                coerced = field.leaf.coerce_output_value(value)  # type: ignore[union-attr]
-                if coerced is None or coerced is Undefined:
-                    raise _GiveUp
-                result[field.key] = coerced
+                result[field.key] = _coerced(field.leaf, value)  # type: ignore[arg-type]
                 continue
             if kind is FieldKind.ATTRIBUTE:
                 value = getattr(source, field.attribute)
