@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.expressions import one_of
 from models.geography import Cluster, Plant
 from models.users import PLANT_ROLES, Role, User, UserPlant
 
@@ -37,7 +38,7 @@ class PlantScope:
             return sa.true()
         if not self.plant_ids:
             return sa.false()
-        return plant_column.in_(sorted(self.plant_ids))
+        return one_of(plant_column, sorted(self.plant_ids))
 
     def narrow(self, plant_ids: list[int] | None) -> PlantScope:
         """This scope intersected with a filter's plants (None: no filter)."""

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel, col
 from strawberry.dataloader import DataLoader
@@ -20,6 +19,7 @@ from strawberry.dataloader import DataLoader
 from auth.actor import Actor
 from auth.scope import PlantScope
 from models.consumers import Consumer
+from models.expressions import one_of
 from models.geography import Cluster, Plant, State
 from models.packages import Package
 from models.users import User, UserPlant
@@ -51,14 +51,6 @@ class Loaders:
             self._cache[name] = loader
         return loader
 
-    def _one_of(self, column: Any, ids: list[int]) -> Any:
-        """``column IN ids``; on PostgreSQL ``column = ANY(:ids)``, one array parameter:
-        no IN list rendered for each batch, and one prepared statement whatever its size."""
-        bind = self._sessions.kw.get("bind")
-        if bind is not None and bind.dialect.name == "postgresql":
-            return column == sa.any_(sa.literal(ids, type_=postgresql.ARRAY(sa.Integer)))
-        return column.in_(ids)
-
     async def _rows(self, statement: sa.Select[Any]) -> list[Any]:
         async with self._sessions() as session:
             return list((await session.execute(statement)).scalars().all())
@@ -67,9 +59,9 @@ class Loaders:
         self, model: type[ModelT], where: Callable[[], Any] | None = None
     ) -> Callable[[list[int]], Awaitable[list[ModelT | None]]]:
         # ``where`` is built when a batch runs, not each time the loader is asked for:
-        # a scope's IN list of plants costs more to build than the lookup it guards.
+        # sorting a scope's plants costs more than the lookup it guards.
         async def batch(ids: list[int]) -> list[ModelT | None]:
-            statement = sa.select(model).where(self._one_of(col(model.id), ids))  # type: ignore[attr-defined]
+            statement = sa.select(model).where(one_of(col(model.id), ids))  # type: ignore[attr-defined]
             if where is not None:
                 statement = statement.where(where())
             found = {row.id: row for row in await self._rows(statement)}
@@ -100,7 +92,7 @@ class Loaders:
         async def batch(state_ids: list[int]) -> list[list[Cluster]]:
             statement = (
                 sa.select(Cluster)
-                .where(col(Cluster.state_id).in_(state_ids))
+                .where(one_of(col(Cluster.state_id), state_ids))
                 .order_by(col(Cluster.name), col(Cluster.id))
             )
             return _group(await self._rows(statement), state_ids, lambda c: c.state_id)
@@ -126,7 +118,9 @@ class Loaders:
         async def batch(cluster_ids: list[int]) -> list[list[Plant]]:
             statement = (
                 sa.select(Plant)
-                .where(col(Plant.cluster_id).in_(cluster_ids), self.scope.restrict(col(Plant.id)))
+                .where(
+                    one_of(col(Plant.cluster_id), cluster_ids), self.scope.restrict(col(Plant.id))
+                )
                 .order_by(col(Plant.name), col(Plant.id))
             )
             return _group(await self._rows(statement), cluster_ids, lambda p: p.cluster_id)
@@ -141,7 +135,7 @@ class Loaders:
             statement = (
                 sa.select(col(UserPlant.user_id), Plant)
                 .join(Plant, col(Plant.id) == col(UserPlant.plant_id))
-                .where(col(UserPlant.user_id).in_(user_ids), self.scope.restrict(col(Plant.id)))
+                .where(one_of(col(UserPlant.user_id), user_ids), self.scope.restrict(col(Plant.id)))
                 .order_by(col(Plant.name), col(Plant.id))
             )
             async with self._sessions() as session:

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.expressions import one_of
 from resolvers.errors import DomainError, ErrorCode
 
 RowT = TypeVar("RowT")
@@ -188,7 +189,7 @@ async def paginate_partitioned(
         raise DomainError(
             ErrorCode.VALIDATION, "Nested lists page forwards only: use first/after.", ["last"]
         )
-    filtered = statement.where(partition_column.in_(parent_ids))
+    filtered = statement.where(one_of(partition_column, parent_ids))
     if args.after is not None:
         filtered = filtered.where(
             after_predicate(keys, decode_cursor(args.after, len(keys), "after"))
@@ -213,7 +214,7 @@ async def paginate_partitioned(
         grouped[getattr(row, partition_column.key)].append(row)
 
     async def load_counts() -> dict[int, int]:
-        scoped = statement.where(partition_column.in_(parent_ids)).order_by(None).subquery()
+        scoped = statement.where(one_of(partition_column, parent_ids)).order_by(None).subquery()
         parent = scoped.c[partition_column.key]
         counted = sa.select(parent, sa.func.count()).group_by(parent)
         async with sessions() as session:

@@ -28,6 +28,7 @@ from sqlmodel import col
 from auth.actor import Actor
 from models.base import utcnow
 from models.events import EventTopic, NotificationKind, OutboxEvent
+from models.expressions import one_of
 from models.inventory import (
     MovementKind,
     Product,
@@ -131,7 +132,7 @@ async def purchase_requests_by_id(
         if actor is None:
             return [None for _ in keys]
         statement = sa.select(PurchaseRequest).where(
-            col(PurchaseRequest.id).in_(keys), await visible_clause(ctx, actor)
+            one_of(col(PurchaseRequest.id), keys), await visible_clause(ctx, actor)
         )
         async with ctx.sessions() as session:
             found = {row.id: row for row in (await session.execute(statement)).scalars()}
@@ -147,7 +148,7 @@ async def receipts_of(ctx: RequestContext, purchase_request_id: int) -> list[Sto
     async def batch(keys: list[int]) -> list[list[StockMovement]]:
         statement = (
             sa.select(StockMovement)
-            .where(col(StockMovement.purchase_request_id).in_(keys))
+            .where(one_of(col(StockMovement.purchase_request_id), keys))
             .order_by(col(StockMovement.id))
         )
         grouped: dict[int, list[StockMovement]] = defaultdict(list)

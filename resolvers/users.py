@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from auth.scope import visible_users_clause
+from models.expressions import one_of
 from models.users import Role, User, UserPlant
 from resolvers.context import RequestContext
 from resolvers.errors import unauthenticated
@@ -62,6 +63,6 @@ async def list_users(ctx: RequestContext, filter: UserFilter, page: PageArgs) ->
 
 async def visible_users_by_id(ctx: RequestContext, user_ids: list[int]) -> dict[int, User]:
     """For ``node``: the users among ``user_ids`` that the actor may see."""
-    statement = visible_users_statement(ctx).where(col(User.id).in_(user_ids))
+    statement = visible_users_statement(ctx).where(one_of(col(User.id), user_ids))
     async with ctx.sessions() as session:
         return {user.id: user for user in (await session.execute(statement)).scalars() if user.id}

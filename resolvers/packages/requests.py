@@ -17,6 +17,7 @@ from auth.actor import Actor
 from models.base import utcnow
 from models.consumers import Consumer, ConsumerStatus
 from models.events import EventTopic
+from models.expressions import one_of
 from models.packages import (
     CLOSED_STAGES,
     OPEN_STAGES,
@@ -374,7 +375,7 @@ async def requests_by_id(
 
     async def batch(ids: list[int]) -> list[PackageRequest | None]:
         statement = sa.select(PackageRequest).where(
-            col(PackageRequest.id).in_(ids), actor.scope.restrict(col(PackageRequest.plant_id))
+            one_of(col(PackageRequest.id), ids), actor.scope.restrict(col(PackageRequest.plant_id))
         )
         async with ctx.sessions() as session:
             found = {r.id: r for r in (await session.execute(statement)).scalars()}
@@ -388,7 +389,7 @@ async def history_of(ctx: RequestContext, request_id: int) -> list[RequestEvent]
     async def batch(ids: list[int]) -> list[list[RequestEvent]]:
         statement = (
             sa.select(RequestEvent)
-            .where(col(RequestEvent.request_id).in_(ids))
+            .where(one_of(col(RequestEvent.request_id), ids))
             .order_by(col(RequestEvent.request_id), col(RequestEvent.id))
         )
         async with ctx.sessions() as session:
@@ -411,7 +412,7 @@ async def requests_of_consumer(ctx: RequestContext, consumer_id: int) -> list[Pa
     async def batch(ids: list[int]) -> list[list[PackageRequest]]:
         statement = (
             sa.select(PackageRequest)
-            .where(col(PackageRequest.consumer_id).in_(ids))
+            .where(one_of(col(PackageRequest.consumer_id), ids))
             .order_by(col(PackageRequest.created_at).desc(), col(PackageRequest.id).desc())
         )
         async with ctx.sessions() as session:
@@ -432,7 +433,7 @@ def assignable_technicians_statement(plant_ids: list[int]) -> sa.Select[int, Use
         sa.select(col(UserPlant.plant_id), User)
         .join(User, col(User.id) == col(UserPlant.user_id))
         .where(
-            col(UserPlant.plant_id).in_(plant_ids),
+            one_of(col(UserPlant.plant_id), plant_ids),
             col(User.role) == Role.TECHNICIAN,
             col(User.active).is_(True),
         )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
+from models.expressions import one_of
 from models.geography import Cluster, Plant
 from models.packages import PackageRequest, RequestStage
 from resolvers.context import RequestContext
@@ -92,7 +93,7 @@ def _status_now(plant_ids: list[int]) -> sa.Select[Any, Any, Any]:
     """Per plant and status: consumers today."""
     return (
         sa.select(col(Consumer.plant_id), col(Consumer.status), sa.func.count())
-        .where(col(Consumer.plant_id).in_(plant_ids))
+        .where(one_of(col(Consumer.plant_id), plant_ids))
         .group_by(col(Consumer.plant_id), col(Consumer.status))
     )
 
@@ -135,7 +136,7 @@ def _status_changes_since(plant_ids: list[int], end: Any) -> sa.Select[Any, Any,
             col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then, sa.func.count()
         )
         .join(first_after, first_after.c.consumer_id == col(Consumer.id))
-        .where(first_after.c.position == 1, col(Consumer.plant_id).in_(plant_ids))
+        .where(first_after.c.position == 1, one_of(col(Consumer.plant_id), plant_ids))
         .group_by(col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then)
     )
 
@@ -169,7 +170,7 @@ def _changes_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any
             col(history.kind) == ConsumerHistoryKind.STATUS,
             col(history.changed_at) >= start,
             col(history.changed_at) < end,
-            col(Consumer.plant_id).in_(plant_ids),
+            one_of(col(Consumer.plant_id), plant_ids),
         )
         .group_by(col(Consumer.plant_id))
     )
@@ -187,7 +188,7 @@ def _requests_created_within(
     return (
         sa.select(col(PackageRequest.plant_id), col(PackageRequest.stage), sa.func.count())
         .where(
-            col(PackageRequest.plant_id).in_(plant_ids),
+            one_of(col(PackageRequest.plant_id), plant_ids),
             col(PackageRequest.created_at) >= start,
             col(PackageRequest.created_at) < end,
         )

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from auth.actor import Actor
 from models.consumers import Consumer, ConsumerStatus
+from models.expressions import one_of
 from models.geography import Cluster, Plant
 from models.scheme_codes import is_valid, is_well_formed, normalise
 from models.schemes import (
@@ -82,7 +83,9 @@ async def list_schemes(ctx: RequestContext, filter: SchemeFilter) -> list[Scheme
 async def schemes_by_id(ctx: RequestContext, ids: list[int]) -> list[Scheme | None]:
     async def batch(keys: list[int]) -> list[Scheme | None]:
         async with ctx.sessions() as session:
-            rows = (await session.execute(sa.select(Scheme).where(col(Scheme.id).in_(keys)))).all()
+            rows = (
+                await session.execute(sa.select(Scheme).where(one_of(col(Scheme.id), keys)))
+            ).all()
         found = {row[0].id: row[0] for row in rows}
         return [found.get(k) for k in keys]
 
@@ -92,7 +95,7 @@ async def schemes_by_id(ctx: RequestContext, ids: list[int]) -> list[Scheme | No
 async def states_of_scheme(ctx: RequestContext, scheme_id: int) -> list[int]:
     async def batch(keys: list[int]) -> list[list[int]]:
         statement = sa.select(col(SchemeState.scheme_id), col(SchemeState.state_id)).where(
-            col(SchemeState.scheme_id).in_(keys)
+            one_of(col(SchemeState.scheme_id), keys)
         )
         grouped: dict[int, list[int]] = defaultdict(list)
         async with ctx.sessions() as session:
@@ -111,7 +114,7 @@ async def enrollments_by_id(ctx: RequestContext, ids: list[int]) -> list[SchemeE
 
     async def batch(keys: list[int]) -> list[SchemeEnrollment | None]:
         statement = sa.select(SchemeEnrollment).where(
-            col(SchemeEnrollment.id).in_(keys),
+            one_of(col(SchemeEnrollment.id), keys),
             actor.scope.restrict(col(SchemeEnrollment.plant_id)),
         )
         async with ctx.sessions() as session:
@@ -132,7 +135,7 @@ async def payments_by_id(ctx: RequestContext, ids: list[int]) -> list[SchemePaym
             sa.select(SchemePayment)
             .join(SchemeEnrollment, col(SchemeEnrollment.id) == col(SchemePayment.enrollment_id))
             .where(
-                col(SchemePayment.id).in_(keys),
+                one_of(col(SchemePayment.id), keys),
                 actor.scope.restrict(col(SchemeEnrollment.plant_id)),
             )
         )
@@ -152,7 +155,7 @@ async def enrollments_of_consumer(ctx: RequestContext, consumer_id: int) -> list
         statement = (
             sa.select(SchemeEnrollment)
             .where(
-                col(SchemeEnrollment.consumer_id).in_(keys),
+                one_of(col(SchemeEnrollment.consumer_id), keys),
                 actor.scope.restrict(col(SchemeEnrollment.plant_id)),
             )
             .order_by(col(SchemeEnrollment.enrolled_at).desc(), col(SchemeEnrollment.id).desc())
@@ -172,7 +175,7 @@ async def installments_of(ctx: RequestContext, enrollment_id: int) -> list[Schem
     async def batch(keys: list[int]) -> list[list[SchemeInstallment]]:
         statement = (
             sa.select(SchemeInstallment)
-            .where(col(SchemeInstallment.enrollment_id).in_(keys))
+            .where(one_of(col(SchemeInstallment.enrollment_id), keys))
             .order_by(col(SchemeInstallment.sequence))
         )
         grouped: dict[int, list[SchemeInstallment]] = defaultdict(list)
@@ -188,7 +191,7 @@ async def payments_of(ctx: RequestContext, enrollment_id: int) -> list[SchemePay
     async def batch(keys: list[int]) -> list[list[SchemePayment]]:
         statement = (
             sa.select(SchemePayment)
-            .where(col(SchemePayment.enrollment_id).in_(keys))
+            .where(one_of(col(SchemePayment.enrollment_id), keys))
             .order_by(col(SchemePayment.paid_at), col(SchemePayment.id))
         )
         grouped: dict[int, list[SchemePayment]] = defaultdict(list)
