@@ -15,7 +15,8 @@ async def _plant_ids(
     db: async_sessionmaker[AsyncSession], where: sa.ColumnElement[bool]
 ) -> set[int]:
     async with db() as session:
-        return set((await session.execute(sa.select(col(Plant.id)).where(where))).scalars())
+        found = (await session.execute(sa.select(col(Plant.id)).where(where))).scalars()
+        return {plant_id for plant_id in found if plant_id is not None}
 
 
 async def test_keeps_exactly_the_listed_rows(
