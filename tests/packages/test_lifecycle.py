@@ -145,7 +145,9 @@ async def test_upgrade_with_a_send_back_and_a_second_process(
         events = (
             (
                 await session.execute(
-                    sa.select(OutboxEvent).where(col(OutboxEvent.subject_type) == "PackageRequest")
+                    sa.select(OutboxEvent)
+                    .where(col(OutboxEvent.subject_type) == "PackageRequest")
+                    .order_by(col(OutboxEvent.id))
                 )
             )
             .scalars()
