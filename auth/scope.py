@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.expressions import one_of
 from models.geography import Cluster, Plant
-from models.users import PLANT_ROLES, Role, User, UserPlant
+from models.users import User, UserPlant
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,27 +45,6 @@ class PlantScope:
             return self
         wanted = frozenset(plant_ids)
         return PlantScope.of(wanted if self.everything else wanted & self.plant_ids)
-
-
-async def plant_ids_in_scope(session: AsyncSession, user: User) -> PlantScope:
-    """The plants ``user`` works on: their own, their cluster's, their state's, or all."""
-    if user.role is Role.ADMIN:
-        return PlantScope.all_plants()
-    statement: sa.Select[Any]
-    if user.role in PLANT_ROLES:
-        statement = sa.select(col(UserPlant.plant_id)).where(col(UserPlant.user_id) == user.id)
-    elif user.role is Role.CLUSTER_INCHARGE:
-        statement = sa.select(col(Plant.id)).where(col(Plant.cluster_id) == user.cluster_id)
-    elif user.role is Role.STATE_INCHARGE:
-        statement = (
-            sa.select(col(Plant.id))
-            .join(Cluster, col(Cluster.id) == col(Plant.cluster_id))
-            .where(col(Cluster.state_id) == user.state_id)
-        )
-    else:  # pragma: no cover - every role is handled above
-        raise ValueError(f"unknown role {user.role}")
-    plant_ids = (await session.execute(statement)).scalars().all()
-    return PlantScope.of({plant_id for plant_id in plant_ids if plant_id is not None})
 
 
 def visible_users_clause(scope: PlantScope, actor_user_id: int) -> Any:

@@ -350,6 +350,6 @@ async def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(
         assert len(data["inventory"]["edges"]) == size
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
-    # actor (+ its scope when not an admin), the page, stock levels with their
-    # warehouses, states: nothing per row.
-    assert counts[1] == (4 if role == "admin" else 5), counter.statements
+    # the actor with its scope, the page, stock levels with their warehouses, states:
+    # nothing per row.
+    assert counts[1] == 4, counter.statements
