@@ -10,20 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from auth.actor import load_actor
 from auth.scope import PlantScope
 from models.users import Role, UserPlant
+from tests.auth.test_scope import VISIBLE_PLANTS
 from tests.factories import World
-
-# Plants by index in the world (see tests.factories.World).
-EXPECTED_PLANTS = {
-    "state1": {0, 1, 2},
-    "state2": {3},
-    "cluster1": {0, 1},
-    "cluster2": {2},
-    "csa1": {0},
-    "csa3": {2},
-    "tech1": {0, 1},
-    "tech4": {3},
-    "operator1": {0},
-}
 
 
 def _id(world: World, name: str) -> int:
@@ -41,7 +29,9 @@ async def test_each_role_sees_its_plants(
         assert admin is not None
         assert admin.scope == PlantScope.all_plants()
         assert admin.role is Role.ADMIN
-        for name, indexes in EXPECTED_PLANTS.items():
+        for name, indexes in VISIBLE_PLANTS.items():
+            if name == "admin":
+                continue
             actor = await load_actor(session, _id(world, name))
             assert actor is not None, name
             user = world.users[name]
