@@ -37,7 +37,7 @@ class PlantScope:
             return sa.true()
         if not self.plant_ids:
             return sa.false()
-        return one_of(plant_column, sorted(self.plant_ids))
+        return one_of(plant_column, self.plant_ids)
 
     def narrow(self, plant_ids: list[int] | None) -> PlantScope:
         """This scope intersected with a filter's plants (None: no filter)."""

@@ -58,8 +58,7 @@ class Loaders:
     def _by_id(
         self, model: type[ModelT], where: Callable[[], Any] | None = None
     ) -> Callable[[list[int]], Awaitable[list[ModelT | None]]]:
-        # ``where`` is built when a batch runs, not each time the loader is asked for:
-        # sorting a scope's plants costs more than the lookup it guards.
+        # ``where`` is built when a batch runs, not each time the loader is asked for.
         async def batch(ids: list[int]) -> list[ModelT | None]:
             statement = sa.select(model).where(one_of(col(model.id), ids))  # type: ignore[attr-defined]
             if where is not None:

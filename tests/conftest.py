@@ -101,36 +101,39 @@ class StatementCounter:
 _current_counter: ContextVar[StatementCounter | None] = ContextVar("current_counter", default=None)
 
 
-@pytest.fixture
-def count_statements(app: Starlette) -> Any:
-    """``with count_statements() as counter:`` counts the SQL statements sent on behalf of
-    the code inside the block.
+def _count_into_current(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    counter = _current_counter.get()
+    if counter is None:
+        return
+    if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+        counter.statements.append(statement)
+
+
+@contextmanager
+def statements_sent(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    """``with statements_sent(engine) as counter:`` counts the SQL statements sent on
+    behalf of the code inside the block.
 
     Only statements sent from the block's context count (SQLAlchemy carries context
     variables into its greenlets): the event feed's task reading the outbox after a commit
     runs beside a request but is not part of its cost.
     """
-    sync_engine = app.state.runtime.engine.sync_engine
+    counter = StatementCounter()
+    token = _current_counter.set(counter)
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", _count_into_current)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", _count_into_current)
+        _current_counter.reset(token)
 
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        counter = _current_counter.get()
-        if counter is None:
-            return
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            counter.statements.append(statement)
 
-    @contextmanager
-    def counting() -> Iterator[StatementCounter]:
-        counter = StatementCounter()
-        token = _current_counter.set(counter)
-        sa.event.listen(sync_engine, "before_cursor_execute", before)
-        try:
-            yield counter
-        finally:
-            sa.event.remove(sync_engine, "before_cursor_execute", before)
-            _current_counter.reset(token)
-
-    return counting
+@pytest.fixture
+def count_statements(app: Starlette) -> Any:
+    """``with count_statements() as counter:`` counts the app's statements sent from the
+    block (see :func:`statements_sent`)."""
+    engine: AsyncEngine = app.state.runtime.engine
+    return lambda: statements_sent(engine)
 
 
 class GraphQLClient:

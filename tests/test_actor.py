@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from auth.actor import load_actor
 from auth.scope import PlantScope
 from models.users import Role, UserPlant
 from tests.auth.test_scope import VISIBLE_PLANTS
+from tests.conftest import statements_sent
 from tests.factories import World
 
 
@@ -63,18 +61,9 @@ async def test_only_the_roles_branch_counts(
 async def test_one_statement(
     db: async_sessionmaker[AsyncSession], world: World, engine: AsyncEngine
 ) -> None:
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    sa.event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
+    with statements_sent(engine) as counter:
         async with db() as session:
             actor = await load_actor(session, _id(world, "state1"))
-    finally:
-        sa.event.remove(engine.sync_engine, "before_cursor_execute", before)
     assert actor is not None
     assert len(actor.scope.plant_ids) == 3
-    assert len(statements) == 1, statements
+    assert counter.count == 1, counter.statements
