@@ -13,13 +13,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/gridline serve --host 127.0.0.1 --port 8000
+	$(BIN)/gridline-demo serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -31,7 +32,7 @@ migrate: $(STAMP)
 	$(BIN)/gridline migrate
 
 seed: $(STAMP)
-	$(BIN)/gridline seed --demo
+	$(BIN)/gridline-demo seed
 
 schema: $(STAMP)
 	$(BIN)/gridline export-schema

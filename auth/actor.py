@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from auth.scope import PlantScope
 from models.geography import Cluster, Plant
-from models.users import PLANT_ROLES, Role, User, UserPlant
+from models.staff import PLANT_ROLES, Role, User, UserPlant
 
 _SCOPED = aliased(User, name="scoped_user")
 

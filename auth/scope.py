@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from models.expressions import one_of
 from models.geography import Cluster, Plant
-from models.users import User, UserPlant
+from models.staff import User, UserPlant
 
 
 @dataclass(frozen=True, slots=True)

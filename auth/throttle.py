@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.settings import Settings
+from core.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)

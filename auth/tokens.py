@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 import jwt
 
+from core.settings import Settings
 from models.base import utcnow
-from server.settings import Settings
 
 ALGORITHM = "HS256"
 ACCESS_TOKEN_TYPE = "access"  # noqa: S105 - a claim value, not a secret

@@ -787,7 +787,7 @@ def create_floor_app() -> Any:
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    from server.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     screen = Screen(settings.currency, settings.zone, settings.page_size_default)

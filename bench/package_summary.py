@@ -26,12 +26,12 @@ from sqlmodel import col
 
 from auth.actor import load_actor
 from auth.tokens import issue_access_token
+from core.settings import get_settings
 from models import Role, User
 from resolvers.context import RequestContext
 from resolvers.dates import DayRange, today
 from resolvers.packages import summary as summary_resolvers
 from server.app import create_app
-from server.settings import get_settings
 
 QUERY = """
 query($range: DateRange!) {

@@ -28,7 +28,7 @@ from typing import Any
 
 from bench import processes, report, screens
 from bench.seeding import ensure_seeded
-from server.settings import Settings
+from core.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SCRATCH = RESULTS / "tmp"

@@ -19,8 +19,8 @@ import httpx2 as httpx
 import sqlalchemy as sa
 
 from bench import floor
+from core.settings import Settings
 from server.app import create_app
-from server.settings import Settings
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 DEMO_PASSWORD = "gridline-demo"  # noqa: S105 - the published password of the demo logins

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table on the metadata)
-from server.db import create_engine
-from server.settings import Settings, get_settings
+from core.db import create_engine
+from core.settings import Settings, get_settings
 
 target_metadata = SQLModel.metadata
 

@@ -25,7 +25,7 @@ from models.packages import (
     RequestStage,
     ServiceType,
 )
-from models.schemes import (
+from models.schemes.tables import (
     EnrollmentStatus,
     InstallmentFrequency,
     PaymentKind,
@@ -37,7 +37,7 @@ from models.schemes import (
     SchemeType,
 )
 from models.signin import SignInAttempt, SignInOutcome
-from models.users import RefreshToken, Role, User, UserPlant
+from models.staff import RefreshToken, Role, User, UserPlant
 
 __all__ = [
     "OPEN_STAGES",

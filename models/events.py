@@ -28,7 +28,7 @@ class OutboxEvent(SQLModel, table=True):
     the order of their *position* ``(tx_id, id)``: on PostgreSQL ids are handed out before
     commit, so a later id can become visible first; ordering by the writing transaction's
     id, and reading only transactions older than every one still running, gives an order
-    in which nothing can appear behind a reader (server/events/outbox.py).
+    in which nothing can appear behind a reader (core/events/outbox.py).
     """
 
     __tablename__ = "outbox_events"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.db import write_session
 from models.base import utcnow
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
 from models.geography import Plant
@@ -36,7 +37,6 @@ from resolvers.validation import (
     input_field,
     invalid,
 )
-from server.db import write_session
 
 CONSUMER_ORDER = (SortKey(col(Consumer.name), "name"), SortKey(col(Consumer.id), "id"))
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.actor import Actor
+from core.settings import Settings
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
 from resolvers.pagination import Page, PageArgs, SortKey, paginate
-from server.settings import Settings
 
 if TYPE_CHECKING:
-    from server.events.feed import EventFeed
+    from core.events.feed import EventFeed
 
 
 @dataclass

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.db import write_session
 from models.geography import Cluster, Plant, State
 from resolvers.admin import (
     UNCHANGED,
@@ -24,7 +25,6 @@ from resolvers.context import RequestContext
 from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 from resolvers.validation import clean_code, clean_name, input_field
-from server.db import write_session
 
 
 async def list_states(ctx: RequestContext) -> list[State]:

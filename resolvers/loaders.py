@@ -22,7 +22,7 @@ from models.consumers import Consumer
 from models.expressions import one_of
 from models.geography import Cluster, Plant, State
 from models.packages import Package
-from models.users import User, UserPlant
+from models.staff import User, UserPlant
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 

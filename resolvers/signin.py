@@ -22,6 +22,7 @@ from auth.throttle import (
     whole_seconds,
 )
 from auth.tokens import issue_access_token, new_refresh_token, refresh_token_hash
+from core.db import write_session
 from models.base import UTCDateTime, utcnow
 from models.signin import (
     CLIENT_ADDRESS_MAX_LENGTH,
@@ -30,10 +31,9 @@ from models.signin import (
     SignInAttempt,
     SignInOutcome,
 )
-from models.users import RefreshToken, User
+from models.staff import RefreshToken, User
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
-from server.db import write_session
 
 WRONG_CREDENTIALS = "Wrong login or password."
 UNUSABLE_REFRESH_TOKEN = "This session has ended; sign in again."  # noqa: S105 - a message

@@ -9,26 +9,28 @@ from graphql import GraphQLError
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema.batched_execution import BatchedExecutor
+from core.settings import Settings, get_settings
 from schema.consumers import ConsumersMutation, ConsumersQuery
-from schema.cost import QueryLimits
 from schema.errors import ErrorPresenter
-from schema.events import NotificationsMutation, NotificationsQuery
+from schema.events.notifications import NotificationsMutation, NotificationsQuery
+from schema.events.subscriptions import Subscription
+from schema.execution.batched import BatchedExecutor
+from schema.execution.limits import QueryLimits
+from schema.execution.operation_log import OperationLog
 from schema.geography import GeographyMutation, GeographyQuery
-from schema.inventory import InventoryMutation, InventoryQuery
+from schema.inventory.admin import InventoryMutation
+from schema.inventory.catalogue import InventoryQuery
+from schema.inventory.purchases import PurchasesMutation, PurchasesQuery
+from schema.inventory.stock import StockMutation
 from schema.node import NodeQuery
 from schema.packages.catalogue import PackagesMutation, PackagesQuery
 from schema.packages.requests import PackageRequestsQuery
 from schema.packages.summary import PackageSummaryQuery
 from schema.packages.transitions import PackageRequestsMutation
-from schema.purchases import PurchasesMutation, PurchasesQuery
-from schema.schemes import SchemesAdminMutation, SchemesMutation, SchemesQuery
+from schema.schemes.catalogue import SchemesAdminMutation, SchemesQuery
+from schema.schemes.enrollments import SchemeEnrollmentsMutation, SchemeEnrollmentsQuery
 from schema.signin import SignInMutation
-from schema.stock import StockMutation
-from schema.subscriptions import Subscription
-from schema.users import UsersMutation, UsersQuery
-from server.request_log import OperationLog
-from server.settings import Settings, get_settings
+from schema.staff import UsersMutation, UsersQuery
 
 Query = merge_types(
     "Query",
@@ -44,6 +46,7 @@ Query = merge_types(
         InventoryQuery,
         PurchasesQuery,
         SchemesQuery,
+        SchemeEnrollmentsQuery,
     ),
 )
 
@@ -60,7 +63,7 @@ Mutation = merge_types(
         InventoryMutation,
         StockMutation,
         PurchasesMutation,
-        SchemesMutation,
+        SchemeEnrollmentsMutation,
         SchemesAdminMutation,
     ),
 )

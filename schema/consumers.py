@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from models import consumers as models
-from models.users import Role
+from models.staff import Role
 from resolvers import consumers as resolvers
 from resolvers.validation import input_field
 from schema.admin import (
@@ -38,7 +38,7 @@ from schema.relay import (
 
 if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
-    from schema.schemes import SchemeEnrollment
+    from schema.schemes.enrollments import SchemeEnrollment
 
 ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
 
@@ -101,9 +101,9 @@ class Consumer(relay.Node):
     )
     async def scheme_enrollments(
         self, info: Info
-    ) -> list[Annotated[SchemeEnrollment, strawberry.lazy("schema.schemes")]]:
+    ) -> list[Annotated[SchemeEnrollment, strawberry.lazy("schema.schemes.enrollments")]]:
         from resolvers.schemes.reading import enrollments_of_consumer
-        from schema.schemes import SchemeEnrollment
+        from schema.schemes.enrollments import SchemeEnrollment
 
         rows = await enrollments_of_consumer(info.context, self.id)
         return [SchemeEnrollment.from_model(row) for row in rows]

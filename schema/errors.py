@@ -13,10 +13,10 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from core.operation_tally import record_user_error
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
-from server.request_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE  # re-exported
-from server.request_log import record_user_error
+from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
 
 logger = logging.getLogger("gridline.errors")
 

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 from models import geography as models
-from models.users import Role
+from models.staff import Role
 from resolvers import geography as resolvers
 from resolvers.validation import input_field
 from schema.admin import (

@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from models.users import Role
+from models.staff import Role
 from resolvers.context import RequestContext
 
 

@@ -10,7 +10,7 @@ import strawberry
 from resolvers import signin as resolvers
 from schema.context import Info
 from schema.errors import UserError, mutation_payload
-from schema.users import User
+from schema.staff import User
 
 
 @strawberry.type(description="Tokens for a signed-in session, or why sign-in failed.")

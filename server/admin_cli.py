@@ -8,13 +8,13 @@ from sqlmodel import col
 
 from auth.actor import Actor
 from auth.scope import PlantScope
+from core.db import create_engine, create_session_factory
+from core.settings import Settings
 from models.geography import Cluster, Plant, State
-from models.users import Role
+from models.staff import Role
 from resolvers.context import RequestContext
 from resolvers.staff import NewUser
 from resolvers.staff import create_user as create_user_as_admin
-from server.db import create_engine, create_session_factory
-from server.settings import Settings
 
 COMMAND_LINE_ACTOR = Actor(
     user_id=0,

@@ -1,5 +1,5 @@
-"""The ``gridline`` command line: serve, migrate, seed, create-user, export-schema,
-schema-diff, documents."""
+"""The ``gridline`` command line: serve, migrate, create-user, export-schema, schema-diff,
+documents. The demo world has its own, ``gridline-demo`` (``demo.cli``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from server.settings import DEVELOPMENT_SECRET_KEY, Settings, get_settings
+from core.settings import DEVELOPMENT_SECRET_KEY, Settings, get_settings
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
@@ -19,29 +19,12 @@ logger = logging.getLogger("gridline")
 
 
 async def _migrate(settings: Settings) -> None:
-    from server.db import create_engine
-    from server.migrate import upgrade_to_head
+    from core.db import create_engine
+    from migrations.upgrade import upgrade_to_head
 
     engine = create_engine(settings)
     try:
         await upgrade_to_head(engine)
-    finally:
-        await engine.dispose()
-
-
-async def _prepare_embedded(settings: Settings) -> None:
-    """Migrate, and on a fresh embedded database seed the demo world."""
-    from server.db import create_engine
-    from server.migrate import upgrade_to_head
-    from server.seed import database_is_empty, seed_demo
-
-    engine = create_engine(settings)
-    try:
-        await upgrade_to_head(engine)
-        if settings.is_sqlite and settings.seed_demo_when_empty and await database_is_empty(engine):
-            logger.info("empty database: seeding the demo world (logins in README.md)")
-            summary = await seed_demo(engine)
-            logger.info("seeded %s", summary)
     finally:
         await engine.dispose()
 
@@ -56,7 +39,7 @@ def _check_secret(settings: Settings) -> None:
 
 def _clear_metrics_directory() -> None:
     """prometheus-client's multiprocess files must not outlive the workers that wrote them."""
-    from server.metrics import MULTIPROCESS_DIR_VARIABLE
+    from core.metrics import MULTIPROCESS_DIR_VARIABLE
 
     directory = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
     if not directory:
@@ -69,12 +52,12 @@ def _clear_metrics_directory() -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from server.logs import logging_config
+    from core.logs import logging_config
 
     settings = get_settings()
     _check_secret(settings)
     if not args.no_migrate:
-        asyncio.run(_prepare_embedded(settings))
+        asyncio.run(_migrate(settings))
     _clear_metrics_directory()
     uvicorn.run(
         "server.asgi:app",
@@ -90,15 +73,6 @@ def serve(args: argparse.Namespace) -> None:
 def migrate(_: argparse.Namespace) -> None:
     asyncio.run(_migrate(get_settings()))
     print("database is at the newest migration")
-
-
-def seed(args: argparse.Namespace) -> None:
-    from server.seed import run_seed
-
-    if not args.demo:
-        raise SystemExit("only the demo world can be seeded: pass --demo")
-    summary = asyncio.run(run_seed(get_settings(), size=args.size, reset=args.reset))
-    print(summary)
 
 
 def export_schema(args: argparse.Namespace) -> None:
@@ -159,25 +133,24 @@ def create_user(args: argparse.Namespace) -> None:
     print(f"created user {user_id}")
 
 
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``serve`` (shared with ``gridline-demo serve``)."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="processes; one per core is typical")
+    parser.add_argument("--no-migrate", action="store_true", help="skip migrating before start")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("serve", help="run the API server (uvicorn)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1, help="processes; one per core is typical")
-    p.add_argument("--no-migrate", action="store_true", help="skip migrating before start")
+    add_serve_arguments(p)
     p.set_defaults(func=serve)
 
     p = commands.add_parser("migrate", help="apply database migrations")
     p.set_defaults(func=migrate)
-
-    p = commands.add_parser("seed", help="load the demo world")
-    p.add_argument("--demo", action="store_true", help="the deterministic demo world")
-    p.add_argument("--size", choices=["default", "large"], default="default")
-    p.add_argument("--reset", action="store_true", help="delete all data first")
-    p.set_defaults(func=seed)
 
     p = commands.add_parser("export-schema", help="write schema/schema.graphql")
     p.add_argument("--check", action="store_true", help="fail if the file is out of date")
@@ -212,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from server.logs import configure_logging
+    from core.logs import configure_logging
 
     args = build_parser().parse_args(argv)
     configure_logging(get_settings())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.settings import Settings
+from core.settings import Settings
 
 HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
 

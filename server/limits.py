@@ -11,7 +11,7 @@ import json
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.settings import Settings
+from core.settings import Settings
 
 TOO_LARGE_CODE = "REQUEST_TOO_LARGE"
 TIMEOUT_CODE = "TIMEOUT"

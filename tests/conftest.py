@@ -19,10 +19,10 @@ from sqlmodel import SQLModel
 from starlette.applications import Starlette
 
 import models  # noqa: F401  (registers the tables)
+from core.db import create_engine, create_session_factory
+from core.settings import Settings
+from migrations.upgrade import upgrade_to_head
 from server.app import create_app
-from server.db import create_engine, create_session_factory
-from server.migrate import upgrade_to_head
-from server.settings import Settings
 from tests.factories import World, build_world
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
@@ -41,7 +41,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         database_url=_database_url(tmp_path_factory),
         environment="test",
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
-        seed_demo_when_empty=False,
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth.passwords import hash_password
 from auth.tokens import issue_access_token
+from core.settings import Settings
 from models import (
     Cluster,
     Consumer,
@@ -26,7 +27,6 @@ from models import (
     UserPlant,
 )
 from models.base import utcnow
-from server.settings import Settings
 
 PASSWORD = "correct horse battery staple"
 _sequence = itertools.count(1)

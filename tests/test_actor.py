@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from auth.actor import load_actor
 from auth.scope import PlantScope
-from models.users import Role, UserPlant
+from models.staff import Role, UserPlant
 from tests.auth.test_scope import VISIBLE_PLANTS
 from tests.conftest import statements_sent
 from tests.factories import World

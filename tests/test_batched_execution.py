@@ -21,9 +21,9 @@ import strawberry
 from graphql import OperationDefinitionNode, OperationType, parse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from schema.batched_execution import BatchedExecutor
+from core.settings import Settings
+from schema.execution.batched import BatchedExecutor
 from server.app import create_app
-from server.settings import Settings
 from tests.conftest import QUERIES_DIR, GraphQLClient
 from tests.factories import World
 from tests.fuzz.generation import bind, corpus, is_mutation

@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from auth.tokens import issue_access_token
 from bench import floor, screens
+from core.settings import Settings
+from demo.seed import seed_demo
 from models import User
-from server.seed import seed_demo
-from server.settings import Settings
 
 SCREENS = {
     "InProcessTab",

@@ -12,13 +12,13 @@ import sqlalchemy as sa
 from graphql import parse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.settings import Settings
 from resolvers import geography
 from resolvers.context import RequestContext
 from schema import schema
-from schema.cost import ASSUMED_LIST_SIZE, estimate_cost
+from schema.execution.limits import ASSUMED_LIST_SIZE, estimate_cost
 from schema.relay import encode_id
 from server.app import create_app
-from server.settings import Settings
 from tests.conftest import QUERIES_DIR, GraphQLClient, error_codes
 from tests.factories import World
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
-from server.db import create_engine
-from server.migrate import alembic_config, upgrade_to_head
-from server.settings import Settings
+from core.db import create_engine
+from core.settings import Settings
+from migrations.upgrade import alembic_config, upgrade_to_head
 
 
 def _differences(connection: Connection) -> list[Any]:

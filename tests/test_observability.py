@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
+from core.logs import RequestIdFilter, json_formatter, log_format, logging_config
+from core.metrics import active_subscription, exposition
+from core.settings import Settings
 from resolvers import geography
 from resolvers.context import RequestContext
 from server.app import create_app
-from server.logs import RequestIdFilter, json_formatter, log_format, logging_config
-from server.metrics import active_subscription, exposition
-from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import World
 
@@ -176,7 +176,7 @@ def test_log_format_follows_the_environment(settings: Settings) -> None:
     chosen = development.model_copy(update={"log_format": "json"})
     assert log_format(chosen) == "json"
     config = logging_config(chosen)
-    assert config["formatters"]["default"] == {"()": "server.logs.json_formatter"}
+    assert config["formatters"]["default"] == {"()": "core.logs.json_formatter"}
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         assert config["loggers"][name]["propagate"] is True
         assert config["loggers"][name]["handlers"] == []

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
-from server.db import write_session
+from core.db import write_session
 
 STARTED = sa.text("SELECT transaction_timestamp()")
 

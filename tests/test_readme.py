@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.seed import DEMO_LOGINS, DEMO_PASSWORD, OTHER_DEMO_LOGINS
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD, OTHER_DEMO_LOGINS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

@@ -20,11 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlmodel import SQLModel
 
 from auth.passwords import verify_password
-from models import OPEN_STAGES, RequestStage, Role, User
-from models.scheme_codes import is_valid
-from server.db import create_engine
-from server.migrate import upgrade_to_head
-from server.seed import (
+from core.db import create_engine
+from core.settings import Settings
+from demo.catalog import SIZES
+from demo.seed import (
     DEMO_LOGINS,
     DEMO_PASSWORD,
     SeedSummary,
@@ -32,9 +31,10 @@ from server.seed import (
     run_seed,
     seed_demo,
 )
-from server.seed_catalog import SIZES
-from server.seed_world import plant_name
-from server.settings import Settings
+from demo.world import plant_name
+from migrations.upgrade import upgrade_to_head
+from models import OPEN_STAGES, RequestStage, Role, User
+from models.schemes.codes import is_valid
 
 TODAY = date(2026, 11, 27)
 SEED = 2026

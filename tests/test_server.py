@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from core.settings import Settings
 from server.app import create_app
-from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import World
 
@@ -77,7 +77,7 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
 ) -> None:
     import sqlalchemy as sa
 
-    from server.db import create_engine
+    from core.db import create_engine
 
     path = tmp_path_factory.mktemp("pragmas") / "p.db"
     engine = create_engine(

@@ -13,8 +13,8 @@ import httpx2 as httpx
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from core.settings import Settings
 from server.app import create_app
-from server.settings import Settings
 from server.trusted_documents import load_manifest
 from tests.conftest import QUERIES_DIR, GraphQLClient, error_codes
 from tests.factories import World

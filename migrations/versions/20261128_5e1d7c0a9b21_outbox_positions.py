@@ -15,7 +15,7 @@ down_revision: str | None = "c8b2a25a4d83"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The channel server/events/signals.py listens on; the payload is only the event's id.
+# The channel core/events/signals.py listens on; the payload is only the event's id.
 STAMP_FUNCTION = """
 CREATE FUNCTION gridline_outbox_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

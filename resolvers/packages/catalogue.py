@@ -9,6 +9,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import col
 
+from core.db import write_session
 from models.base import utcnow
 from models.packages import Package
 from resolvers.admin import (
@@ -29,7 +30,6 @@ from resolvers.validation import (
     input_field,
     money_to_minor,
 )
-from server.db import write_session
 
 
 async def list_packages(ctx: RequestContext, *, active_only: bool) -> list[Package]:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.actor import Actor
+from core.db import write_session
 from models.base import utcnow
 from models.consumers import Consumer, ConsumerStatus
 from models.events import EventTopic
@@ -28,15 +29,14 @@ from models.packages import (
     RequestStage,
     ServiceType,
 )
-from models.users import Role, User, UserPlant
+from models.staff import Role, User, UserPlant
 from resolvers.context import RequestContext
 from resolvers.dates import DayRange
 from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
-from resolvers.events import record_event
+from resolvers.events.notifications import record_event
 from resolvers.packages.rules import CREATORS, READERS
 from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.validation import input_field
-from server.db import write_session
 
 NOTE_MAX_LENGTH = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 64

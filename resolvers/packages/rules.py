@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.packages import RequestAction
-from models.users import Role
+from models.staff import Role
 
 READERS = frozenset(
     {Role.TECHNICIAN, Role.CSA, Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN}

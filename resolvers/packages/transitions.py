@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.actor import Actor
+from core.db import write_session
 from models.base import utcnow
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
 from models.events import EventTopic, NotificationKind
@@ -26,14 +27,13 @@ from models.packages import (
     RequestEvent,
     ServiceType,
 )
-from models.users import Role, User, UserPlant
+from models.staff import Role, User, UserPlant
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
-from resolvers.events import notify, record_event
+from resolvers.events.notifications import notify, record_event
 from resolvers.packages.requests import SUBJECT, clean_note, request_number
 from resolvers.packages.rules import ACTORS, ASSIGNED_ONLY, VERBS
 from resolvers.validation import input_field, shortened
-from server.db import write_session
 
 # Actions whose note is a reason the other side must read.
 REASON_REQUIRED = frozenset({RequestAction.REJECT, RequestAction.CANCEL, RequestAction.SEND_BACK})

@@ -15,10 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core.db import write_session
 from models.base import utcnow
 from models.geography import State
 from models.inventory import Product
-from models.schemes import InstallmentFrequency, Scheme, SchemeState, SchemeType
+from models.schemes.tables import InstallmentFrequency, Scheme, SchemeState, SchemeType
 from resolvers.admin import (
     UNCHANGED,
     Unchanged,
@@ -30,7 +31,6 @@ from resolvers.admin import (
 )
 from resolvers.context import RequestContext
 from resolvers.validation import clean_code, clean_name, input_field, invalid, money_to_minor
-from server.db import write_session
 
 ValueT = TypeVar("ValueT")
 MANAGE_SCHEMES = "manage schemes"

@@ -10,14 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.actor import Actor
+from core.db import write_session
 from models.base import utcnow
 from models.consumers import Consumer, ConsumerStatus
 from models.events import EventTopic
 from models.geography import Cluster, Plant
 from models.inventory import MovementKind, StockLevel, Warehouse
-from models.schedules import build_schedule
-from models.scheme_codes import generate_code
-from models.schemes import (
+from models.schemes.codes import generate_code
+from models.schemes.schedules import build_schedule
+from models.schemes.tables import (
     EnrollmentStatus,
     PaymentKind,
     Scheme,
@@ -26,15 +27,14 @@ from models.schemes import (
     SchemePayment,
     SchemeState,
 )
-from models.users import Role
+from models.staff import Role
 from resolvers.context import RequestContext
 from resolvers.dates import today
 from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
-from resolvers.events import record_event
+from resolvers.events.notifications import record_event
+from resolvers.inventory.stock import move_stock
 from resolvers.packages.requests import clean_note
-from resolvers.stock import move_stock
 from resolvers.validation import input_field, invalid
-from server.db import write_session
 
 ENROLLERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.ADMIN})
 CANCELLERS = frozenset({Role.CLUSTER_INCHARGE, Role.ADMIN})

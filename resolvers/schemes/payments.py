@@ -12,16 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from auth.actor import Actor
+from core.db import write_session
 from models.base import utcnow
 from models.events import EventTopic
-from models.schemes import EnrollmentStatus, PaymentKind, SchemeEnrollment, SchemePayment
+from models.schemes.tables import EnrollmentStatus, PaymentKind, SchemeEnrollment, SchemePayment
 from resolvers.context import RequestContext
 from resolvers.dates import check_instant
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.events import record_event
+from resolvers.events.notifications import record_event
 from resolvers.schemes.enrollment import SUBJECT, authorize_payment, enrollment_in_scope
 from resolvers.validation import input_field, invalid, money_to_minor
-from server.db import write_session
 
 REFERENCE_MAX_LENGTH = 64
 

@@ -15,8 +15,8 @@ from auth.actor import Actor
 from models.consumers import Consumer, ConsumerStatus
 from models.expressions import one_of
 from models.geography import Cluster, Plant
-from models.scheme_codes import is_valid, is_well_formed, normalise
-from models.schemes import (
+from models.schemes.codes import is_valid, is_well_formed, normalise
+from models.schemes.tables import (
     Scheme,
     SchemeEnrollment,
     SchemeInstallment,
@@ -24,7 +24,7 @@ from models.schemes import (
     SchemeState,
     SchemeType,
 )
-from models.users import Role
+from models.staff import Role
 from resolvers.context import RequestContext
 from resolvers.dates import DayRange, today
 from resolvers.errors import DomainError, ErrorCode, forbidden

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from models.schemes import EnrollmentStatus, SchemeEnrollment, SchemeInstallment
+from models.schemes.tables import EnrollmentStatus, SchemeEnrollment, SchemeInstallment
 
 # Arrears longer than this make an enrolment DEFAULTED (the company's collection policy).
 DEFAULT_AFTER_DAYS = 90

@@ -20,7 +20,7 @@ from schema.geography import Plant
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
-from schema.users import User
+from schema.staff import User
 
 if TYPE_CHECKING:
     from schema.consumers import Consumer, ConsumerStatus

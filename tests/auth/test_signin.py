@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from auth.tokens import issue_access_token
+from core.settings import Settings
 from models import User
 from models.base import utcnow
-from server.settings import Settings
 from tests.conftest import GraphQLClient, error_codes
 from tests.factories import PASSWORD, World
 

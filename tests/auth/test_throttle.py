@@ -22,8 +22,8 @@ from starlette.applications import Starlette
 
 import resolvers.signin
 from auth.passwords import verify_password_async
+from core.settings import Settings
 from models import SignInAttempt, SignInOutcome
-from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import PASSWORD, World
 

@@ -15,7 +15,7 @@ from auth.throttle import (
     wait_for,
     whole_seconds,
 )
-from server.settings import Settings
+from core.settings import Settings
 
 RULE = ThrottleRule(
     free_failures=3, base_delay=timedelta(seconds=2), max_delay=timedelta(seconds=60)

@@ -20,7 +20,7 @@ from models import (
     Warehouse,
 )
 from models.base import utcnow
-from resolvers.stock import move_stock
+from resolvers.inventory.stock import move_stock
 from schema.relay import encode_id
 from tests.factories import World, unique
 

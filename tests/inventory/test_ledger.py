@@ -18,13 +18,13 @@ from sqlmodel import col
 from starlette.applications import Starlette
 
 from auth.actor import load_actor
+from core.db import write_session
+from core.settings import Settings
 from models import MovementKind, StockLevel, StockMovement
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.inventory import MAX_ON_HAND
-from resolvers.stock import adjust_stock, move_stock, transfer_stock
-from server.db import write_session
-from server.settings import Settings
+from resolvers.inventory.catalogue import MAX_ON_HAND
+from resolvers.inventory.stock import adjust_stock, move_stock, transfer_stock
 from tests.factories import World
 from tests.inventory.factories import make_product, make_warehouse, receive
 

@@ -13,6 +13,7 @@ from sqlmodel import col
 from starlette.applications import Starlette
 
 from auth.actor import load_actor
+from core.settings import Settings
 from models import (
     Notification,
     OutboxEvent,
@@ -21,10 +22,9 @@ from models import (
     StockLevel,
     StockMovement,
 )
-from resolvers import purchases
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError
-from server.settings import Settings
+from resolvers.inventory import purchases
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.inventory.api import mutate_ok, refused

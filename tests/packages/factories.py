@@ -32,7 +32,7 @@ from models.packages import (
     RequestStage,
     ServiceType,
 )
-from models.users import Role, User, UserPlant
+from models.staff import Role, User, UserPlant
 from tests.factories import World, make_consumer, make_user
 
 # The steps that lead from REQUESTED to each stage (after CREATE), as in DESIGN.md.

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.packages import RequestStage
-from models.users import Role
+from models.staff import Role
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.packages import operations as ops

@@ -8,11 +8,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from core.db import write_session
 from models.events import EventTopic, NotificationKind
 from models.packages import RequestStage
-from models.users import Role
-from resolvers.events import notify, record_event
-from server.db import write_session
+from models.staff import Role
+from resolvers.events.notifications import notify, record_event
 from tests.packages import operations as ops
 from tests.permissions.model import Caller, Outcome, Row, Scope
 from tests.permissions.targets import Env, gid

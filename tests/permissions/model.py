@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from models.users import Role
+from models.staff import Role
 
 if TYPE_CHECKING:
     from tests.permissions.targets import Env

@@ -14,7 +14,7 @@ from graphql import get_named_type
 
 from models.inventory import PurchaseStatus
 from models.packages import RequestStage
-from models.users import Role
+from models.staff import Role
 from schema import schema
 from tests.factories import PASSWORD
 from tests.permissions.model import (
@@ -709,7 +709,7 @@ async def an_enrollment_to_cancel(env: Env, caller: Caller, scope: Scope) -> Cel
 
 
 # Warehouses are catalogue data that everyone may read: acting on one of another state is
-# refused with FORBIDDEN, since NOT_FOUND would hide nothing (resolvers/inventory.py,
+# refused with FORBIDDEN, since NOT_FOUND would hide nothing (resolvers/inventory/catalogue.py,
 # check_warehouse_in_state). Purchase requests of another state are not readable, so
 # acting on one answers NOT_FOUND.
 OTHERS = [

@@ -14,9 +14,9 @@ from graphql import GraphQLObjectType, OperationDefinitionNode, parse, validate
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from models.users import Role
+from core.events.outbox import head
+from models.staff import Role
 from schema import schema
-from server.events.outbox import head
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.permissions.model import ALL_ROLES, Kind, Row

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from server.events.feed import EventFeed
-from server.events.outbox import head
+from core.events.feed import EventFeed
+from core.events.outbox import head
 from tests.factories import World
 
 

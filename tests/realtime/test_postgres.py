@@ -22,13 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from starlette.applications import Starlette
 
+from core.events.feed import EventFeed
+from core.events.signals import PostgresSignal
+from core.settings import Settings
 from models.base import utcnow
 from models.events import EventTopic, OutboxEvent
-from resolvers.subscriptions import decode_cursor
+from resolvers.events.subscriptions import decode_cursor
 from server.app import create_app
-from server.events.feed import EventFeed
-from server.events.signals import PostgresSignal
-from server.settings import Settings
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.packages import operations as ops
@@ -141,7 +141,6 @@ def server_process(settings: Settings) -> Iterator[str]:
         "GRIDLINE_DATABASE_URL": settings.database_url,
         "GRIDLINE_SECRET_KEY": settings.secret_key,
         "GRIDLINE_ENVIRONMENT": "test",
-        "GRIDLINE_SEED_DEMO_WHEN_EMPTY": "false",
         "GRIDLINE_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "server.cli", "serve", "--no-migrate", "--port", str(port)]

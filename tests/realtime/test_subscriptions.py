@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from core.db import write_session
+from core.events.feed import EventFeed
+from core.events.outbox import head
 from models.events import EventTopic
 from models.packages import RequestAction
-from models.users import Role, User
-from resolvers.events import record_event
+from models.staff import Role, User
+from resolvers.events.notifications import record_event
 from resolvers.packages.requests import SUBJECT
-from server.db import write_session
-from server.events.feed import EventFeed
-from server.events.outbox import head
 from tests.conftest import GraphQLClient
 from tests.factories import World, make_user
 from tests.packages import operations as ops

@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from core.db import create_engine, create_session_factory
 from resolvers.dates import today
 from schema.relay import encode_id
-from server.db import create_engine, create_session_factory
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.schemes.factories import build_schemes

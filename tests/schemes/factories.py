@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from models.geography import State
 from models.inventory import Product, Warehouse
-from models.schemes import (
+from models.schemes.tables import (
     InstallmentFrequency,
     Scheme,
     SchemeEnrollment,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.inventory import StockLevel, StockMovement
-from models.schemes import SchemeEnrollment, SchemeInstallment, SchemePayment
+from models.schemes.tables import SchemeEnrollment, SchemeInstallment, SchemePayment
 from tests.conftest import GraphQLClient
 from tests.factories import World, make_consumer
 from tests.schemes.api import enroll

@@ -10,8 +10,8 @@ from sqlmodel import col
 from models.consumers import Consumer, ConsumerStatus
 from models.events import EventTopic, OutboxEvent
 from models.inventory import MovementKind, StockLevel, StockMovement
-from models.scheme_codes import generate_code, is_valid
-from models.schemes import PaymentKind, SchemeEnrollment, SchemeInstallment, SchemePayment
+from models.schemes.codes import generate_code, is_valid
+from models.schemes.tables import PaymentKind, SchemeEnrollment, SchemeInstallment, SchemePayment
 from resolvers.schemes import enrollment as enrollment_resolvers
 from schema.relay import decode_id
 from tests.conftest import GraphQLClient

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from models.inventory import MovementKind, StockLevel, StockMovement
-from models.schemes import SchemeEnrollment, SchemePayment
+from models.schemes.tables import SchemeEnrollment, SchemePayment
 from schema.relay import decode_id
 from tests.conftest import GraphQLClient
 from tests.factories import World

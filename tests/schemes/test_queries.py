@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models.scheme_codes import format_for_reading
+from models.schemes.codes import format_for_reading
 from resolvers.dates import today
 from schema.relay import decode_id
 from tests.conftest import GraphQLClient, error_codes

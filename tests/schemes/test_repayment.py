@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.schedules import build_schedule
-from models.schemes import (
+from models.schemes.schedules import build_schedule
+from models.schemes.tables import (
     EnrollmentStatus,
     InstallmentFrequency,
     SchemeEnrollment,

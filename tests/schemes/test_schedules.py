@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.schedules import add_months, build_schedule
-from models.schemes import InstallmentFrequency
+from models.schemes.schedules import add_months, build_schedule
+from models.schemes.tables import InstallmentFrequency
 
 
 def test_weekly_instalments_fall_every_seven_days() -> None:

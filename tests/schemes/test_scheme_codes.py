@@ -8,7 +8,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.scheme_codes import (
+from models.schemes.codes import (
     ALPHABET,
     CODE_LENGTH,
     format_for_reading,

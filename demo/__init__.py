@@ -1,0 +1,1 @@
+"""The demo world: made up in memory, loaded into an empty database."""

@@ -1,0 +1,1 @@
+"""Schemes: the tables, how an instalment schedule is computed, scheme codes."""

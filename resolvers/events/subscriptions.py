@@ -1,0 +1,309 @@
+"""Subscriptions: replay from the outbox after a cursor, then live, with no gap and no
+duplicate at the seam; every event checked at delivery against the subscriber's role and
+scope as they are now, and resolved with fresh loaders."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from auth.actor import Actor, load_actor
+from core.events.feed import EventFeed, SubscriptionEnded
+from core.events.outbox import FeedEvent, Position, position_of_notification, read_after
+from core.metrics import active_subscription
+from models.events import EventTopic, Notification, OutboxEvent
+from models.packages import PackageRequest, RequestAction
+from resolvers.context import RequestContext
+from resolvers.errors import DomainError, ErrorCode, forbidden, not_found, unauthenticated
+from resolvers.loaders import Loaders
+from resolvers.packages.requests import requests_by_id
+from resolvers.packages.rules import READERS
+
+REPLAY_PAGE = 200
+_CURSOR_PREFIX = "ev:"
+
+
+def encode_cursor(position: Position) -> str:
+    raw = f"{_CURSOR_PREFIX}{position[0]}:{position[1]}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Position:
+    """A cursor this API gave out, or a VALIDATION error on ``after``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError(raw)
+        tx_id, event_id = raw.removeprefix(_CURSOR_PREFIX).split(":")
+        position = (int(tx_id), int(event_id))
+        if min(position) < 0:
+            raise ValueError(raw)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as error:
+        raise DomainError(
+            ErrorCode.VALIDATION,
+            "`after` is not a cursor of this subscription; pass the cursor of the last "
+            "event you received, or omit it.",
+            ["after"],
+        ) from error
+    return position
+
+
+def _feed(ctx: RequestContext) -> EventFeed:
+    if ctx.events is None:  # pragma: no cover - the app always has a feed
+        raise RuntimeError("no event feed on this context")
+    return ctx.events
+
+
+async def _fresh_actor(ctx: RequestContext, item: FeedEvent) -> Actor:
+    """The subscriber as they are now (role, scope, still active), with fresh loaders.
+
+    Loaded once per user and event: subscriptions of the same user receiving the same
+    event share the actor and the loaders (the same scope sees the same rows).
+    """
+    user_id = ctx.require_actor().user_id
+    loading = item.shared.get(user_id)
+    if loading is None:
+        loading = asyncio.ensure_future(_load_actor(ctx, user_id))
+        item.shared[user_id] = loading
+    fresh: Actor | None
+    loaders: Loaders
+    fresh, loaders = await loading
+    if fresh is None:
+        raise unauthenticated()
+    ctx.sign_in(fresh, loaders)
+    return fresh
+
+
+async def _load_actor(ctx: RequestContext, user_id: int) -> tuple[Actor | None, Loaders]:
+    async with ctx.sessions() as session:
+        actor = await load_actor(session, user_id)
+    return actor, Loaders(ctx.sessions, actor)
+
+
+async def _events(
+    ctx: RequestContext,
+    *,
+    after: Position | None,
+    wants: Callable[[FeedEvent], bool],
+    where: Sequence[Any],
+    notifications_for: int | None = None,
+) -> AsyncGenerator[FeedEvent, None]:
+    """Events ``wants`` accepts: from the outbox after ``after``, then live.
+
+    Replay reads pages until it has caught up, then joins the feed (a synchronous step,
+    so nothing is missed), reads once more up to where it joined, and goes live. The
+    feed and the outbox may overlap; positions at or before the last one sent are
+    dropped, so nothing is sent twice.
+    """
+    feed = _feed(ctx)
+
+    async def replay(start: Position) -> AsyncGenerator[FeedEvent, None]:
+        while True:
+            async with ctx.sessions() as session:
+                batch = await read_after(
+                    session,
+                    start,
+                    postgres=feed.postgres,
+                    limit=REPLAY_PAGE,
+                    where=where,
+                    notifications_for=notifications_for,
+                )
+            for item in batch:
+                start = item.position
+                yield item
+            if len(batch) < REPLAY_PAGE:
+                return
+
+    with active_subscription():
+        async with aclosing(_replay_then_live(feed, replay, after, wants)) as items:
+            async for item in items:
+                yield item
+
+
+async def _replay_then_live(
+    feed: EventFeed,
+    replay: Callable[[Position], AsyncGenerator[FeedEvent, None]],
+    after: Position | None,
+    wants: Callable[[FeedEvent], bool],
+) -> AsyncGenerator[FeedEvent, None]:
+    last = after
+    if last is not None:
+        async for item in replay(last):
+            last = item.position
+            if wants(item):
+                yield item
+    subscriber = feed.subscribe(wants)
+    try:
+        if last is None:
+            last = subscriber.start
+        else:
+            async for item in replay(last):
+                last = item.position
+                if wants(item):
+                    yield item
+        while True:
+            try:
+                item = await subscriber.next()
+            except SubscriptionEnded as ended:
+                raise DomainError(ErrorCode(ended.code), ended.reason) from None
+            if item.position <= last:
+                continue
+            last = item.position
+            yield item
+    finally:
+        feed.unsubscribe(subscriber)
+
+
+def _require_reader(ctx: RequestContext) -> Actor:
+    actor = ctx.require_actor()
+    if actor.role not in READERS:
+        raise forbidden("follow package requests")
+    return actor
+
+
+@dataclass(frozen=True, slots=True)
+class RequestChange:
+    """A package request's transition, as delivered to one subscriber."""
+
+    cursor: str
+    event: OutboxEvent
+    request: PackageRequest
+
+
+async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageRequest | None:
+    actor = await _fresh_actor(ctx, item)
+    if actor.role not in READERS or not actor.scope.contains(item.event.plant_id):
+        return None
+    return (await requests_by_id(ctx, [item.event.subject_id]))[0]
+
+
+async def package_request_events(
+    ctx: RequestContext, *, plant_ids: list[int] | None, after: str | None
+) -> AsyncGenerator[RequestChange, None]:
+    """Every transition in the subscriber's scope (optionally narrowed to plants)."""
+    actor = _require_reader(ctx)
+    start = decode_cursor(after) if after is not None else None
+    wanted = frozenset(plant_ids) if plant_ids is not None else None
+    # The last known scope screens live events cheaply; each one that passes is
+    # checked again against the subscriber as they are at delivery.
+    known = [actor]
+
+    def wants(item: FeedEvent) -> bool:
+        plant_id = item.event.plant_id
+        return (
+            item.event.topic == EventTopic.PACKAGE_REQUEST
+            and known[0].scope.contains(plant_id)
+            and (wanted is None or plant_id in wanted)
+        )
+
+    where = [
+        col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
+        actor.scope.narrow(plant_ids).restrict(col(OutboxEvent.plant_id)),
+    ]
+    async with aclosing(_events(ctx, after=start, wants=wants, where=where)) as items:
+        async for item in items:
+            request = await _visible_request(ctx, item)
+            known[0] = ctx.require_actor()
+            if request is not None:
+                yield RequestChange(encode_cursor(item.position), item.event, request)
+
+
+class AssignmentKind(StrEnum):
+    ASSIGNED = "ASSIGNED"
+    REASSIGNED = "REASSIGNED"
+    SENT_BACK = "SENT_BACK"
+    UNASSIGNED = "UNASSIGNED"
+
+
+def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
+    """What a request event means to ``user_id`` as a field agent, if anything."""
+    if event.topic != EventTopic.PACKAGE_REQUEST:
+        return None
+    action = event.payload.get("action")
+    assignee = event.payload.get("assigneeId")
+    previous = event.payload.get("previousAssigneeId")
+    if action == RequestAction.ASSIGN and assignee == user_id:
+        return AssignmentKind.ASSIGNED
+    if action == RequestAction.REASSIGN and assignee == user_id and previous != user_id:
+        return AssignmentKind.REASSIGNED
+    if action == RequestAction.REASSIGN and previous == user_id and assignee != user_id:
+        return AssignmentKind.UNASSIGNED
+    if action == RequestAction.SEND_BACK and assignee == user_id:
+        return AssignmentKind.SENT_BACK
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    cursor: str
+    kind: AssignmentKind
+    request: PackageRequest
+
+
+async def my_assignments(
+    ctx: RequestContext, *, after: str | None
+) -> AsyncGenerator[Assignment, None]:
+    """Requests assigned or reassigned to the subscriber, taken off them, or sent back."""
+    actor = _require_reader(ctx)
+    start = decode_cursor(after) if after is not None else None
+    me = actor.user_id
+
+    def wants(item: FeedEvent) -> bool:
+        return assignment_kind(item.event, me) is not None
+
+    where = [
+        col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
+        actor.scope.restrict(col(OutboxEvent.plant_id)),
+    ]
+    async with aclosing(_events(ctx, after=start, wants=wants, where=where)) as items:
+        async for item in items:
+            kind = assignment_kind(item.event, me)
+            request = await _visible_request(ctx, item)
+            if kind is not None and request is not None:
+                yield Assignment(encode_cursor(item.position), kind, request)
+
+
+async def notifications_added(
+    ctx: RequestContext, *, after_notification_id: int | None
+) -> AsyncGenerator[Notification, None]:
+    """The subscriber's notifications as they are stored; resuming after one of them."""
+    actor = ctx.require_actor()
+    me = actor.user_id
+    start: Position | None = None
+    found: Position | None = None
+    if after_notification_id is not None:
+        async with ctx.sessions() as session:
+            found = await position_of_notification(session, after_notification_id, me)
+        if found is None:
+            raise not_found("Notification", ["after"])
+        start = (found[0], found[1] - 1)  # from that event itself: it may hold more
+
+    def seen(item: FeedEvent, notification: Notification) -> bool:
+        return (
+            item.position == found
+            and after_notification_id is not None
+            and (notification.id or 0) <= after_notification_id
+        )
+
+    def wants(item: FeedEvent) -> bool:
+        return any(n.user_id == me for n in item.notifications)
+
+    mine = col(OutboxEvent.id).in_(
+        sa.select(col(Notification.outbox_event_id)).where(col(Notification.user_id) == me)
+    )
+    events = _events(ctx, after=start, wants=wants, where=[mine], notifications_for=me)
+    async with aclosing(events) as items:
+        async for item in items:
+            await _fresh_actor(ctx, item)
+            for notification in item.notifications:
+                if notification.user_id == me and not seen(item, notification):
+                    yield notification

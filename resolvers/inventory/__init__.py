@@ -1,0 +1,1 @@
+"""What inventory operations do: the catalogue of products and warehouses, stock, purchases."""

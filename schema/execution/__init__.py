@@ -1,0 +1,1 @@
+"""How documents execute: the document cache, limits, plans, batched completion."""

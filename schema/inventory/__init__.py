@@ -1,0 +1,1 @@
+"""GraphQL types and fields of inventory: products, warehouses, stock, purchases."""

@@ -1,0 +1,423 @@
+"""GraphQL types and fields of scheme enrolments: the list, the instalments, payments, and
+enrolling, paying and cancelling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models.schemes import tables as models
+from models.schemes.codes import format_for_reading
+from resolvers.dates import today
+from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
+from resolvers.schemes import enrollment as writes
+from resolvers.schemes import payments, reading
+from resolvers.schemes.repayment import RepaymentState, repayment_state
+from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
+from schema.consumers import Consumer, ConsumerStatus
+from schema.context import Info
+from schema.dates import DateRange
+from schema.errors import UserError, mutation_payload
+from schema.inventory.catalogue import Product, Warehouse
+from schema.money import Money
+from schema.permissions import IsAuthenticated, requirement
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    decode_id,
+    decode_ids,
+    page_args,
+    resolve_models,
+)
+from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, SchemeType, money
+from schema.staff import User
+
+PaymentKind = strawberry.enum(models.PaymentKind)
+RepaymentStatus = strawberry.enum(
+    RepaymentStatusEnum,
+    description="ON_TRACK; BEHIND (an instalment due and unpaid); DEFAULTED (behind for over "
+    "90 days); PAID_OFF; CANCELLED.",
+)
+SchemeEnrollmentOrder = strawberry.enum(reading.EnrollmentOrder, name="SchemeEnrollmentOrder")
+
+ENROLLER_ROLES = sorted(writes.ENROLLERS)
+CANCELLER_ROLES = sorted(writes.CANCELLERS)
+
+
+@strawberry.type(description="One instalment of an enrolment's fixed schedule.")
+class SchemeInstallment:
+    sequence: int
+    due_date: date
+    amount_minor: strawberry.Private[int]
+    cumulative_due_minor: strawberry.Private[int]
+    paid_minor: strawberry.Private[int]
+
+    @strawberry.field
+    def amount(self, info: Info) -> Money:
+        return money(info, self.amount_minor)
+
+    @strawberry.field(description="Covered by the payments so far (allocated earliest first).")
+    def covered(self) -> bool:
+        return self.paid_minor >= self.cumulative_due_minor
+
+
+@strawberry.type(description="Money received against an enrolment.")
+class SchemePayment(relay.Node):
+    id: relay.NodeID[int]
+    kind: PaymentKind  # type: ignore[valid-type]
+    paid_at: datetime
+    reference: str
+    amount_minor: strawberry.Private[int]
+    recorded_by_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: models.SchemePayment) -> SchemePayment:
+        assert row.id is not None  # noqa: S101
+        return cls(
+            id=row.id,
+            kind=row.kind,
+            paid_at=row.paid_at,
+            reference=row.reference,
+            amount_minor=row.amount_minor,
+            recorded_by_id=row.recorded_by_id,
+        )
+
+    @strawberry.field
+    def amount(self, info: Info) -> Money:
+        return money(info, self.amount_minor)
+
+    @strawberry.field
+    async def recorded_by(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.recorded_by_id)
+        return User.from_model(row) if row else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SchemePayment | None]:
+        async def load(ids: list[int]) -> list[models.SchemePayment | None]:
+            return await reading.payments_by_id(info.context, ids)
+
+        rows = await resolve_models(node_ids, load)
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+@strawberry.type(description="A consumer's enrolment in a scheme: one unit, paid over time.")
+class SchemeEnrollment(relay.Node):
+    id: relay.NodeID[int]
+    scheme_code: str = strawberry.field(description="Unique, with a check character.")
+    status: strawberry.Private[models.EnrollmentStatus]
+    enrolled_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    row: strawberry.Private[models.SchemeEnrollment]
+
+    @classmethod
+    def from_model(cls, row: models.SchemeEnrollment) -> SchemeEnrollment:
+        assert row.id is not None  # noqa: S101
+        return cls(
+            id=row.id,
+            scheme_code=row.scheme_code,
+            status=row.status,
+            enrolled_at=row.enrolled_at,
+            cancelled_at=row.cancelled_at,
+            cancel_reason=row.cancel_reason,
+            row=row,
+        )
+
+    @strawberry.field(description="The code grouped for reading aloud: ABCD-EFGH-J.")
+    def scheme_code_for_reading(self) -> str:
+        return format_for_reading(self.scheme_code)
+
+    async def _state(self, info: Info) -> RepaymentState:
+        installments = await reading.installments_of(info.context, self.id)
+        return repayment_state(self.row, installments, today(info.context.settings.zone))
+
+    @strawberry.field
+    async def consumer(self, info: Info) -> Consumer | None:
+        row = await info.context.loaders.consumer_by_id.load(self.row.consumer_id)
+        return Consumer.from_model(row) if row else None
+
+    @strawberry.field(description="The consumer's phone (E.164), to call them.")
+    async def consumer_phone(self, info: Info) -> str | None:
+        row = await info.context.loaders.consumer_by_id.load(self.row.consumer_id)
+        return row.phone if row else None
+
+    @strawberry.field(description="A tel: link to call the consumer from the app.")
+    async def call_link(self, info: Info) -> str | None:
+        phone = await self.consumer_phone(info)
+        return f"tel:{phone}" if phone else None
+
+    @strawberry.field
+    async def scheme(self, info: Info) -> Scheme | None:
+        (row,) = await reading.schemes_by_id(info.context, [self.row.scheme_id])
+        return Scheme.from_model(row) if row else None
+
+    @strawberry.field
+    async def product(self, info: Info) -> Product | None:
+        (row,) = await products_by_id(info.context, [self.row.product_id])
+        return Product.from_model(row, info.context.settings.currency) if row else None
+
+    @strawberry.field(description="Where the unit was taken from.")
+    async def warehouse(self, info: Info) -> Warehouse | None:
+        (row,) = await warehouses_by_id(info.context, [self.row.warehouse_id])
+        return Warehouse.from_model(row) if row else None
+
+    @strawberry.field
+    async def enrolled_by(self, info: Info) -> User | None:
+        row = await info.context.loaders.user_by_id.load(self.row.enrolled_by_id)
+        return User.from_model(row) if row else None
+
+    @strawberry.field
+    def total_price(self, info: Info) -> Money:
+        return money(info, self.row.total_price_minor)
+
+    @strawberry.field
+    def down_payment(self, info: Info) -> Money:
+        return money(info, self.row.down_payment_minor)
+
+    @strawberry.field(description="Paid so far, down payment included.")
+    def amount_paid(self, info: Info) -> Money:
+        return money(info, self.row.amount_paid_minor)
+
+    @strawberry.field(description="Still to be paid.")
+    def outstanding(self, info: Info) -> Money:
+        return money(info, self.row.total_price_minor - self.row.amount_paid_minor)
+
+    @strawberry.field(description="Due date of the first instalment not fully covered.")
+    async def next_due_date(self, info: Info) -> date | None:
+        return (await self._state(info)).next_due_date
+
+    @strawberry.field(description="Days since the oldest due, uncovered instalment (today).")
+    async def days_in_arrears(self, info: Info) -> int:
+        return (await self._state(info)).days_in_arrears
+
+    @strawberry.field
+    async def repayment_status(self, info: Info) -> RepaymentStatus:  # type: ignore[valid-type]
+        return (await self._state(info)).status
+
+    @strawberry.field(description="The fixed schedule, in order.")
+    async def installments(self, info: Info) -> list[SchemeInstallment]:
+        rows = await reading.installments_of(info.context, self.id)
+        return [
+            SchemeInstallment(
+                sequence=r.sequence,
+                due_date=r.due_date,
+                amount_minor=r.amount_minor,
+                cumulative_due_minor=r.cumulative_due_minor,
+                paid_minor=self.row.amount_paid_minor,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Payments, oldest first (the down payment is the first).")
+    async def payments(self, info: Info) -> list[SchemePayment]:
+        rows = await reading.payments_of(info.context, self.id)
+        return [SchemePayment.from_model(r) for r in rows]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SchemeEnrollment | None]:
+        async def load(ids: list[int]) -> list[models.SchemeEnrollment | None]:
+            return await reading.enrollments_by_id(info.context, ids)
+
+        rows = await resolve_models(node_ids, load)
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+@strawberry.type(description="A page of scheme enrolments.")
+class SchemeEnrollmentConnection(Connection[SchemeEnrollment]):
+    pass
+
+
+@strawberry.input(description="Narrows the enrolment list.")
+class SchemeEnrollmentFilter:
+    plant_ids: list[strawberry.ID] | None = None
+    enrolled_in: DateRange | None = None
+    scheme_types: list[SchemeType] | None = None  # type: ignore[valid-type]
+    consumer_status: ConsumerStatus | None = None  # type: ignore[valid-type]
+    repayment_status: list[RepaymentStatus] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="As of today."
+    )
+
+
+def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.EnrollmentFilter:
+    given = given or SchemeEnrollmentFilter()
+    return reading.EnrollmentFilter(
+        plant_ids=decode_ids(given.plant_ids, "Plant", ["filter", "plantIds"]),
+        enrolled_in=given.enrolled_in.to_days(["filter", "enrolledIn"])
+        if given.enrolled_in is not None
+        else None,
+        scheme_types=given.scheme_types,
+        consumer_status=given.consumer_status,
+        repayment_statuses=given.repayment_status,
+    )
+
+
+@strawberry.type
+class SchemeEnrollmentsQuery:
+    @strawberry.field(
+        description=requirement(
+            "Scheme enrolments in your scope. MOST_IN_ARREARS_FIRST: by the day arrears "
+            "began, oldest first, enrolments not in arrears last (pages forwards only).",
+            *READER_ROLES,
+        ),
+        permission_classes=[IsAuthenticated, SchemeReader],
+    )
+    async def scheme_enrollments(
+        self,
+        info: Info,
+        filter: SchemeEnrollmentFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,  # type: ignore[valid-type]
+    ) -> SchemeEnrollmentConnection:
+        page = await reading.list_enrollments(
+            info.context, _enrollment_filter(filter), order_by, page_args(first, after)
+        )
+        return connection_from_page(SchemeEnrollmentConnection, page, SchemeEnrollment.from_model)
+
+    @strawberry.field(
+        description=requirement(
+            "The enrolment with this scheme code (spaces, dashes and case ignored); null when "
+            "none in your scope. A mistyped code is a VALIDATION error.",
+            *READER_ROLES,
+        ),
+        permission_classes=[IsAuthenticated, SchemeReader],
+    )
+    async def scheme_enrollment_by_code(self, info: Info, code: str) -> SchemeEnrollment | None:
+        row = await reading.enrollment_by_code(info.context, code)
+        return SchemeEnrollment.from_model(row) if row else None
+
+
+@strawberry.input
+class EnrollInSchemeInput:
+    consumer_id: strawberry.ID
+    scheme_id: strawberry.ID
+    warehouse_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A warehouse in the consumer's state; by default the one with most units.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Any unique string per attempt (a UUID). Retrying with the same key "
+        "returns the first result and creates nothing twice.",
+    )
+
+
+@strawberry.input
+class RecordSchemePaymentInput:
+    enrollment_id: strawberry.ID
+    amount: Decimal = strawberry.field(description="More than zero, at most the outstanding.")
+    paid_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+    reference: str = strawberry.field(
+        description="The receipt's reference: the same reference again returns the first payment."
+    )
+
+
+@strawberry.input
+class CancelSchemeEnrollmentInput:
+    enrollment_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type(description="The enrolment after the change, or why it did not happen.")
+class SchemeEnrollmentPayload:
+    enrollment: SchemeEnrollment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type(description="The payment and its enrolment, or why it was refused.")
+class SchemePaymentPayload:
+    enrollment: SchemeEnrollment | None = None
+    payment: SchemePayment | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _enrollment_id(value: strawberry.ID) -> int:
+    return decode_id(value, "SchemeEnrollment", ["input", "enrollmentId"])
+
+
+@strawberry.type
+class SchemeEnrollmentsMutation:
+    @strawberry.mutation(
+        description=requirement(
+            "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
+            "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
+            "schedule fixed, in one transaction.",
+            *ENROLLER_ROLES,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def enroll_in_scheme(
+        self, info: Info, input: EnrollInSchemeInput
+    ) -> SchemeEnrollmentPayload:
+        async def work() -> dict[str, Any]:
+            writes.authorize_enrol(info.context)  # the role before the input
+            new = writes.NewEnrollment(
+                consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+                scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
+                warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
+                if input.warehouse_id is not None
+                else None,
+                idempotency_key=input.idempotency_key,
+            )
+            row = await writes.enroll(info.context, new)
+            return {"enrollment": SchemeEnrollment.from_model(row)}
+
+        return await mutation_payload(SchemeEnrollmentPayload, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "Record money received; never more than outstanding; idempotent by reference "
+            "(another amount under a used reference: DUPLICATE).",
+            *ENROLLER_ROLES,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def record_scheme_payment(
+        self, info: Info, input: RecordSchemePaymentInput
+    ) -> SchemePaymentPayload:
+        async def work() -> dict[str, Any]:
+            writes.authorize_payment(info.context)
+            paid = await payments.record_payment(
+                info.context,
+                payments.NewPayment(
+                    enrollment_id=_enrollment_id(input.enrollment_id),
+                    amount=input.amount,
+                    paid_at=input.paid_at,
+                    reference=input.reference,
+                ),
+            )
+            return {
+                "enrollment": SchemeEnrollment.from_model(paid.enrollment),
+                "payment": SchemePayment.from_model(paid.payment),
+            }
+
+        return await mutation_payload(SchemePaymentPayload, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "ACTIVE -> CANCELLED with a reason; the unit goes back to its warehouse; "
+            "payments stay.",
+            *CANCELLER_ROLES,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def cancel_scheme_enrollment(
+        self, info: Info, input: CancelSchemeEnrollmentInput
+    ) -> SchemeEnrollmentPayload:
+        async def work() -> dict[str, Any]:
+            writes.authorize_cancel(info.context)
+            row = await writes.cancel(
+                info.context, _enrollment_id(input.enrollment_id), input.reason
+            )
+            return {"enrollment": SchemeEnrollment.from_model(row)}
+
+        return await mutation_payload(SchemeEnrollmentPayload, work)

@@ -1,0 +1,271 @@
+"""GraphQL types, root fields and administration mutations of staff users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from models import staff as models
+from resolvers import staff
+from resolvers.admin import UNCHANGED, Unchanged
+from resolvers.validation import PASSWORD_MIN_LENGTH, input_field
+from schema.admin import (
+    ERRORS_DESCRIPTION,
+    NAME_DESCRIPTION,
+    admin_payload,
+    optional_change,
+    optional_id,
+    optional_id_change,
+    required_change,
+)
+from schema.context import Info
+from schema.errors import UserError
+from schema.geography import Cluster, Plant, State
+from schema.permissions import IsAuthenticated, requirement
+from schema.relay import (
+    Connection,
+    connection_from_page,
+    decode_id,
+    decode_ids,
+    page_args,
+    resolve_models,
+)
+
+Role = strawberry.enum(models.Role, description="A staff member's designation.")
+
+
+@strawberry.type(description="A member of staff.")
+class User(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    email: str | None
+    phone: str | None = strawberry.field(description="E.164.")
+    role: Role  # type: ignore[valid-type]
+    active: bool = strawberry.field(description="Deactivated users cannot sign in.")
+    cluster_id: strawberry.Private[int | None]
+    state_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, row: models.User) -> User:
+        assert row.id is not None  # noqa: S101
+        return cls(
+            id=row.id,
+            name=row.name,
+            email=row.email,
+            phone=row.phone,
+            role=row.role,
+            active=row.active,
+            cluster_id=row.cluster_id,
+            state_id=row.state_id,
+        )
+
+    @strawberry.field(description="Plants the user works at (operators, technicians, CSAs).")
+    async def plants(self, info: Info) -> list[Plant]:
+        rows = await info.context.loaders.plants_by_user_id.load(self.id)
+        return [Plant.from_model(row) for row in rows]
+
+    @strawberry.field(description="The cluster a cluster in-charge runs.")
+    async def cluster(self, info: Info) -> Cluster | None:
+        if self.cluster_id is None:
+            return None
+        row = await info.context.loaders.cluster_by_id.load(self.cluster_id)
+        return Cluster.from_model(row) if row else None
+
+    @strawberry.field(description="The state a state in-charge oversees.")
+    async def state(self, info: Info) -> State | None:
+        if self.state_id is None:
+            return None
+        row = await info.context.loaders.state_by_id.load(self.state_id)
+        return State.from_model(row) if row else None
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[User | None]:
+        async def load(ids: list[int]) -> list[models.User | None]:
+            found = await staff.visible_users_by_id(info.context, ids)
+            return [found.get(user_id) for user_id in ids]
+
+        rows = await resolve_models(node_ids, load)
+        return [cls.from_model(row) if row else None for row in rows]
+
+
+@strawberry.type(description="A page of users.")
+class UserConnection(Connection[User]):
+    pass
+
+
+@strawberry.input(description="Narrows the staff list.")
+class UserFilter:
+    roles: list[Role] | None = None  # type: ignore[valid-type]
+    plant_ids: list[strawberry.ID] | None = None
+    active: bool | None = None
+    search: str | None = strawberry.field(default=None, description="Part of name, email or phone.")
+
+
+@strawberry.type
+class UsersQuery:
+    @strawberry.field(
+        description=requirement("The signed-in user."), permission_classes=[IsAuthenticated]
+    )
+    async def me(self, info: Info) -> User:
+        return User.from_model(await staff.me(info.context))
+
+    @strawberry.field(
+        description=requirement("Staff in your scope (and yourself), in name order."),
+        permission_classes=[IsAuthenticated],
+    )
+    async def users(
+        self,
+        info: Info,
+        filter: UserFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> UserConnection:
+        given = filter or UserFilter()
+        user_filter = staff.UserFilter(
+            roles=given.roles,
+            plant_ids=decode_ids(given.plant_ids, "Plant", ["filter", "plantIds"]),
+            active=given.active,
+            search=given.search,
+        )
+        page = await staff.list_users(
+            info.context, user_filter, page_args(first, after, last, before)
+        )
+        return connection_from_page(UserConnection, page, User.from_model)
+
+
+# Administration (ADMIN): create and update staff accounts.
+
+EMAIL_DESCRIPTION = "Used to sign in; stored in lower case; unique."
+LOGIN_PHONE_DESCRIPTION = "E.164, e.g. +919812345678; used to sign in; unique."
+PASSWORD_DESCRIPTION = f"At least {PASSWORD_MIN_LENGTH} characters."
+PLANT_IDS_DESCRIPTION = "Where an OPERATOR, TECHNICIAN or CSA works (one or more); else none."
+CLUSTER_ID_DESCRIPTION = "The cluster of a CLUSTER_INCHARGE; else null."
+STATE_ID_DESCRIPTION = "The state of a STATE_INCHARGE; else null."
+
+
+@strawberry.input(
+    description="A new staff account. It needs an email or a phone to sign in with, and the "
+    "scope that goes with its role: plantIds, clusterId or stateId (an ADMIN has none)."
+)
+class CreateUserInput:
+    name: str = strawberry.field(description=NAME_DESCRIPTION)
+    email: str | None = strawberry.field(default=None, description=EMAIL_DESCRIPTION)
+    phone: str | None = strawberry.field(default=None, description=LOGIN_PHONE_DESCRIPTION)
+    role: Role = strawberry.field(  # type: ignore[valid-type]
+        description="Decides what the user may do and see."
+    )
+    password: str = strawberry.field(description=PASSWORD_DESCRIPTION)
+    plant_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description=PLANT_IDS_DESCRIPTION
+    )
+    cluster_id: strawberry.ID | None = strawberry.field(
+        default=None, description=CLUSTER_ID_DESCRIPTION
+    )
+    state_id: strawberry.ID | None = strawberry.field(
+        default=None, description=STATE_ID_DESCRIPTION
+    )
+
+
+@strawberry.input(
+    description="Changes to a staff account. Fields left out keep their value; null clears "
+    "email, phone, clusterId or stateId. When the role changes, scope fields left out that "
+    "the new role does not use are cleared, and the ones it needs must be given (unless "
+    "already set)."
+)
+class UpdateUserInput:
+    id: strawberry.ID = strawberry.field(description="The user to change.")
+    name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
+    email: str | None = strawberry.field(default=strawberry.UNSET, description=EMAIL_DESCRIPTION)
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description=LOGIN_PHONE_DESCRIPTION
+    )
+    role: Role | None = strawberry.field(  # type: ignore[valid-type]
+        default=strawberry.UNSET, description="The new role; its scope must fit it."
+    )
+    active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="false: the user can no longer sign in, and their sessions end now.",
+    )
+    password: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=f"{PASSWORD_DESCRIPTION} Setting it ends the user's sessions.",
+    )
+    plant_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"{PLANT_IDS_DESCRIPTION} Replaces the list."
+    )
+    cluster_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description=CLUSTER_ID_DESCRIPTION
+    )
+    state_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description=STATE_ID_DESCRIPTION
+    )
+
+
+@strawberry.type(description="The result of createUser or updateUser.")
+class UserPayload:
+    user: User | None = strawberry.field(default=None, description="The user as saved.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
+
+
+def _plant_ids_change(value: list[strawberry.ID] | None) -> list[int] | Unchanged:
+    """Left out: unchanged; null or []: no plants."""
+    given = optional_change(value)
+    if given is UNCHANGED:
+        return UNCHANGED
+    return decode_ids(given or [], "Plant", input_field("plantIds")) or []
+
+
+@strawberry.type
+class UsersMutation:
+    @strawberry.mutation(
+        description=requirement("Create a staff account.", models.Role.ADMIN),
+        permission_classes=[IsAuthenticated],
+    )
+    async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
+        async def work() -> dict[str, Any]:
+            new = staff.NewUser(
+                name=input.name,
+                email=input.email,
+                phone=input.phone,
+                role=input.role,
+                password=input.password,
+                plant_ids=decode_ids(input.plant_ids, "Plant", input_field("plantIds")) or [],
+                cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
+                state_id=optional_id(input.state_id, "State", "stateId"),
+            )
+            return {"user": User.from_model(await staff.create_user(info.context, new))}
+
+        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
+
+    @strawberry.mutation(
+        description=requirement(
+            "Change a staff account: details, role and scope, password, or deactivate it.",
+            models.Role.ADMIN,
+        ),
+        permission_classes=[IsAuthenticated],
+    )
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UserPayload:
+        async def work() -> dict[str, Any]:
+            user_id = decode_id(input.id, "User", input_field("id"))
+            changes = staff.UserChanges(
+                name=required_change(input.name, "name"),
+                email=optional_change(input.email),
+                phone=optional_change(input.phone),
+                role=required_change(input.role, "role"),
+                active=required_change(input.active, "active"),
+                password=required_change(input.password, "password"),
+                plant_ids=_plant_ids_change(input.plant_ids),
+                cluster_id=optional_id_change(input.cluster_id, "Cluster", "clusterId"),
+                state_id=optional_id_change(input.state_id, "State", "stateId"),
+            )
+            user = await staff.update_user(info.context, user_id, changes)
+            return {"user": User.from_model(user)}
+
+        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)

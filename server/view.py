@@ -1,0 +1,179 @@
+"""The GraphQL view: Strawberry's ASGI app with our context, sign-in and trusted documents."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+
+import orjson
+from cross_web import AsyncHTTPRequestAdapter
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.unset import UnsetType
+
+from auth.actor import Actor, load_actor
+from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
+from core.logs import REQUEST_ID_HEADER
+from resolvers.context import RequestContext
+from schema.execution.operation_log import log_refused
+from server.runtime import Runtime
+from server.trusted_documents import (
+    DocumentRefused,
+    TrustedDocuments,
+    check_introspection,
+    resolve_document,
+)
+from server.websockets import LegacyWSHandler, TransportWSHandler
+
+logger = logging.getLogger("gridline.app")
+
+
+async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
+    """The actor behind an Authorization value; None when absent or not valid."""
+    token = bearer_token(authorization)
+    if token is None:
+        return None
+    try:
+        user_id = user_id_from_access_token(token, runtime.settings)
+    except InvalidTokenError:
+        return None
+    async with runtime.reads() as session:
+        return await load_actor(session, user_id)
+
+
+class GridlineGraphQL(GraphQL[RequestContext, None]):
+    """Strawberry's ASGI app with our context, websocket sign-in and trusted documents.
+
+    Before a document runs over HTTP, :meth:`_admit` substitutes a persisted query's text
+    (Apollo ``persistedQuery`` extension) and applies ``trusted_documents_only`` and
+    ``introspection_enabled``; ADMIN callers are exempt from both (analysts use GraphiQL).
+    Websocket operations are admitted by the same rules (the handlers below).
+    """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def __init__(
+        self, schema: BaseSchema, runtime: Runtime, documents: TrustedDocuments | None = None
+    ) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if runtime.settings.graphiql_enabled else None,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.max_subscriptions_per_connection = runtime.settings.max_subscriptions_per_connection
+        self.runtime = runtime
+        self.documents = documents if documents is not None else TrustedDocuments.load()
+
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than json on a page of 50 requests. As text, for
+        websockets carry graphql-transport-ws messages in text frames."""
+        return orjson.dumps(data).decode()
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""
+        if request.query_params.get("extensions") is not None:
+            return False
+        return super().should_render_graphql_ide(request)
+
+    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData:
+        """The request to run (a persisted query's text filled in); DocumentRefused if not."""
+        settings = self.runtime.settings
+        is_admin = context.actor is not None and context.actor.is_admin
+        query, trusted = resolve_document(
+            self.documents,
+            data.query,
+            data.extensions,
+            trusted_only=settings.trusted_documents_only and not is_admin,
+        )
+        if trusted is not None:
+            logger.debug(
+                "trusted document %s (%s)", self.documents.names.get(trusted), trusted[:12]
+            )
+        if (
+            query is not None
+            and trusted is None
+            and not settings.introspection_enabled
+            and not is_admin
+        ):
+            check_introspection(query, max_tokens=settings.max_tokens)
+        return data if query == data.query else replace(data, query=query)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: RequestContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            admitted = self.admit(request_data, context)
+        except DocumentRefused as refused:
+            log_refused(context, request_data.operation_name, refused.error)
+            return ExecutionResult(data=None, errors=[refused.error])
+        return await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, admitted
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Single and batched operations pass through execute_single; only the streaming
+        # transports (SSE, multipart subscriptions) skip it, so they are admitted here.
+        if not isinstance(request_data, list) and self._get_stream_transport(request_data.protocol):
+            try:
+                request_data = self.admit(request_data, context)
+            except DocumentRefused as refused:
+                log_refused(context, request_data.operation_name, refused.error)
+                return ExecutionResult(data=None, errors=[refused.error])
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: object) -> RequestContext:
+        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        actor = None
+        if isinstance(request, Request):
+            actor = await authenticate(self.runtime, request.headers.get("authorization"))
+        return RequestContext(
+            settings=self.runtime.settings,
+            sessions=self.runtime.sessions,
+            reads=self.runtime.reads,
+            actor=actor,
+            request_id=request_id[:64],
+            events=self.runtime.feed,
+            client_address=request.client.host if request.client else None,
+            user_agent=request.headers.get("user-agent"),
+        )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Websockets carry the token in connection_init; no valid token, no connection."""
+        params = context.connection_params or {}
+        authorization = params.get("authorization") or params.get("Authorization")
+        actor = await authenticate(
+            self.runtime, authorization if isinstance(authorization, str) else None
+        )
+        if actor is None:
+            raise ConnectionRejectionError({"reason": "A valid access token is required."})
+        context.sign_in(actor)
+        return await super().on_ws_connect(context)

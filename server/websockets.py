@@ -1,0 +1,109 @@
+"""Websockets (graphql-transport-ws, and the legacy graphql-ws): every operation admitted
+by the same rules as over HTTP, and server pings on acknowledged connections."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Protocol, cast
+
+from graphql import GraphQLError
+from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    SubscribeMessage,
+)
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
+
+from resolvers.context import RequestContext
+from server.runtime import Runtime
+from server.trusted_documents import DocumentRefused
+
+
+class AdmittingView(Protocol):
+    """What the handlers need of the view they serve."""
+
+    runtime: Runtime
+
+    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData: ...
+
+
+def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQLError:
+    """A websocket operation's document to run, or the error refusing it (same rules as HTTP).
+
+    ``view`` is the GraphQL view (``server.view.GridlineGraphQL``) the handler serves."""
+    admitting: AdmittingView = view
+    extensions = payload.get("extensions")
+    data = GraphQLRequestData(
+        query=payload.get("query"),
+        variables=None,
+        operation_name=payload.get("operationName"),
+        extensions=extensions if isinstance(extensions, dict) else None,
+    )
+    try:
+        admitted = admitting.admit(data, context)
+    except DocumentRefused as refused:
+        return refused.error
+    return admitted.query or ""
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """graphql-transport-ws: each ``subscribe`` is admitted like an HTTP request, and the
+    server pings an acknowledged connection (mobile NATs drop quiet connections)."""
+
+    ping_task: asyncio.Task[None] | None = None
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.ping_task is None:
+            self.ping_task = asyncio.create_task(self._ping())
+
+    async def _ping(self) -> None:
+        view: AdmittingView = self.view  # type: ignore[assignment]
+        interval = view.runtime.settings.websocket_ping_seconds
+        with contextlib.suppress(Exception):  # the socket closing ends the pings
+            while True:
+                await asyncio.sleep(interval)
+                await self.send_message({"type": "ping"})
+
+    async def shutdown(self) -> None:
+        if self.ping_task is not None:
+            self.ping_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.ping_task
+        await super().shutdown()
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged:
+            admitted = _admit_ws(self.view, self.context, message["payload"])
+            if isinstance(admitted, GraphQLError):
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [admitted.formatted]}
+                )
+                return
+            message = cast(
+                "SubscribeMessage",
+                {**message, "payload": {**message["payload"], "query": admitted}},
+            )
+        await super().handle_subscribe(message)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
+    """graphql-ws (legacy): each ``start`` is admitted like an HTTP request."""
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            admitted = _admit_ws(self.view, self.context, message["payload"])
+            if isinstance(admitted, GraphQLError):
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": admitted.formatted}
+                )
+                return
+            message = cast(
+                "StartMessage", {**message, "payload": {**message["payload"], "query": admitted}}
+            )
+        await super().handle_start(message)
