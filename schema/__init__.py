@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
@@ -15,6 +16,7 @@ from schema.errors import ErrorPresenter
 from schema.events.notifications import NotificationsMutation, NotificationsQuery
 from schema.events.subscriptions import Subscription
 from schema.execution.batched import BatchedExecutor
+from schema.execution.document_cache import RememberedDocuments
 from schema.execution.limits import QueryLimits
 from schema.execution.operation_log import OperationLog
 from schema.geography import GeographyMutation, GeographyQuery
@@ -83,20 +85,31 @@ class GridlineSchema(strawberry.Schema):
         pass
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema, with the document limits of ``settings`` (the process's by default)."""
+def build_schema(
+    settings: Settings | None = None,
+    execution_context_class: type[StrawberryGraphQLCoreExecutionContext] | None = None,
+) -> strawberry.Schema:
+    """The schema, with the document limits of ``settings`` (the process's by default).
+
+    Execution completes planned selections in bulk (``BatchedExecutor``) unless
+    ``settings.batched_execution`` is off; ``execution_context_class`` overrides the choice
+    (the tests that compare execution paths pass their own).
+    """
     limits = settings or get_settings()
     extensions: list[Any] = [
         OperationLog,  # first: it times everything and sees the errors as presented
+        lambda: RememberedDocuments(limits),  # before the limits: it validates
         lambda: QueryLimits(limits),
         ErrorPresenter,
     ]
+    if execution_context_class is None and limits.batched_execution:
+        execution_context_class = BatchedExecutor
     return GridlineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        execution_context_class=BatchedExecutor if limits.batched_execution else None,
+        execution_context_class=execution_context_class,
     )
 
 

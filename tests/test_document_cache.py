@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from strawberry.schema.schema import validate_document
 
-import schema.execution.limits
+import schema.execution.document_cache
 from schema.execution.document_cache import DocumentCache, KnownDocument
 from tests.conftest import GraphQLClient, error_codes
 from tests.factories import World
@@ -27,7 +27,7 @@ def validations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(schema.execution.limits, "validate_document", counting)
+    monkeypatch.setattr(schema.execution.document_cache, "validate_document", counting)
     return calls
 
 

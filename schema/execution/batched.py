@@ -98,6 +98,25 @@ class PlanCache:
             return None
 
 
+class SharedInfo(Info[Any, Any]):
+    """The ``info`` of one planned field, given to its field function for every object of
+    the subtree. Nothing that differs between those objects may be read from it, and
+    nothing may be stored on it: its ``path`` and any attribute set after construction
+    raise, so a field function that does either gives up the bulk completion and runs the
+    standard way (with an ``info`` of its own), instead of sharing state across objects.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("_raw_info", "_field") and name not in self.__dict__:
+            object.__setattr__(self, name, value)  # the dataclass's own __init__
+            return
+        raise AttributeError(f"a planned field's info is shared: cannot set {name!r}")
+
+    @property
+    def path(self) -> Path:
+        raise AttributeError("a planned field's info is shared: it has no path of its own")
+
+
 def _coerced(leaf: GraphQLLeafType, value: Any) -> Any:
     """``value`` as the scalar or enum ``leaf`` serializes it (graphql-core's own rule)."""
     coerced = leaf.coerce_output_value(value)
@@ -123,7 +142,7 @@ class _BulkCompletion:
 
     def __init__(self, raw_info: GraphQLResolveInfo[Any]) -> None:
         self.raw_info = raw_info
-        self.infos: dict[int, Info[Any, Any]] = {}
+        self.infos: dict[int, SharedInfo] = {}
         self.pending: list[_Pending] = []
 
     def complete(self, completion: Completion, value: Any) -> Any:
@@ -190,12 +209,12 @@ class _BulkCompletion:
             keywords[field.info_keyword] = self._info(field)
         return field.resolver(*arguments, **keywords)  # type: ignore[misc]
 
-    def _info(self, field: FieldPlan) -> Info[Any, Any]:
+    def _info(self, field: FieldPlan) -> SharedInfo:
         # Our field functions read only info.context: one Info per planned field serves
-        # every object of the subtree (its path is that of the subtree's root).
+        # every object of the subtree (see SharedInfo).
         info = self.infos.get(id(field))
         if info is None:
-            info = self.infos[id(field)] = Info(_raw_info=self.raw_info, _field=field.field)  # type: ignore[arg-type]
+            info = self.infos[id(field)] = SharedInfo(_raw_info=self.raw_info, _field=field.field)  # type: ignore[arg-type]
         return info
 
     def discard(self) -> None:

@@ -45,7 +45,6 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.schema import validate_document
 
 from core.settings import Settings
-from schema.execution.document_cache import DOCUMENTS, KnownDocument
 
 ASSUMED_LIST_SIZE = 20
 """What a list that is not a connection is assumed to hold (states, a consumer's requests)."""
@@ -270,14 +269,31 @@ def _too_complex(error: GraphQLError, limit: str, maximum: int) -> GraphQLError:
     )
 
 
+def complexity_errors(
+    schema: GraphQLSchema, document: Any, settings: Settings
+) -> list[GraphQLError]:
+    """The document's errors against the alias and depth limits (they need no variables)."""
+    max_aliases, max_depth = settings.max_aliases, settings.max_query_depth
+    aliases, depth = _complexity_rules(max_aliases, max_depth)
+    errors = [
+        _too_complex(error, "aliases", max_aliases)
+        for error in validate_document(schema, document, (aliases,))
+    ]
+    errors += [
+        _too_complex(error, "depth", max_depth)
+        for error in validate_document(schema, document, (depth,))
+    ]
+    return errors
+
+
 class QueryLimits(SchemaExtension):
-    """Applies ``settings``' document limits; every refusal carries an ``extensions.code``.
+    """Applies ``settings``' limits that read the variables; every refusal carries an
+    ``extensions.code``.
 
     The token limit is a parser option (its syntax error is given a code after parsing).
-    Validation runs here rather than as validation rules: the standard rules first, then
-    depth and aliases (whose errors are given a code), then input lists and cost, which
-    need the variables. Strawberry skips its own validation when an extension has already
-    filled ``pre_execution_errors``.
+    The limits that need no variables (depth, aliases) run with validation, once per
+    document, in ``schema.execution.document_cache.RememberedDocuments``, which is listed
+    before this extension; here, on every request, input lists, NUL characters and cost.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -287,22 +303,9 @@ class QueryLimits(SchemaExtension):
         self.execution_context.parse_options["max_tokens"] = self.settings.max_tokens
         yield
 
-    def _cache_key(self) -> tuple[int, int, str] | None:
-        query = self.execution_context.query
-        if not query:
-            return None
-        return (id(self.execution_context.schema), self.settings.max_tokens, query)
-
     def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        key = self._cache_key()
-        known = DOCUMENTS.get(key) if key is not None else None
-        if known is not None and context.graphql_document is None:
-            context.graphql_document = known.document  # Strawberry then skips parsing
         yield
-        if key is not None and known is None and context.graphql_document is not None:
-            DOCUMENTS.put(key, KnownDocument(context.graphql_document))
-        for error in context.pre_execution_errors or ():
+        for error in self.execution_context.pre_execution_errors or ():
             if _TOO_MANY_TOKENS.match(error.message):
                 # The same object is already in the result: give it its code in place.
                 error.extensions = {
@@ -314,35 +317,9 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            schema = context.schema._schema
-            key = self._cache_key()
-            known = DOCUMENTS.get(key) if key is not None else None
-            if known is not None and known.document is document and known.errors is not None:
-                errors = list(known.errors)
-            else:
-                errors = list(validate_document(schema, document, context.validation_rules))
-                if not errors:
-                    errors = self._complexity_errors(schema, document)
-                if known is not None and known.document is document:
-                    known.errors = list(errors)
-            if not errors:
-                errors = self._limit_errors(schema, document)
-            context.pre_execution_errors = errors
+        if document is not None and context.pre_execution_errors == []:
+            context.pre_execution_errors = self._limit_errors(context.schema._schema, document)
         yield
-
-    def _complexity_errors(self, schema: GraphQLSchema, document: Any) -> list[GraphQLError]:
-        max_aliases, max_depth = self.settings.max_aliases, self.settings.max_query_depth
-        aliases, depth = _complexity_rules(max_aliases, max_depth)
-        errors = [
-            _too_complex(error, "aliases", max_aliases)
-            for error in validate_document(schema, document, (aliases,))
-        ]
-        errors += [
-            _too_complex(error, "depth", max_depth)
-            for error in validate_document(schema, document, (depth,))
-        ]
-        return errors
 
     def _limit_errors(self, schema: GraphQLSchema, document: Any) -> list[GraphQLError]:
         context = self.execution_context
