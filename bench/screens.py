@@ -19,6 +19,7 @@ import httpx2 as httpx
 import sqlalchemy as sa
 
 from bench import floor
+from core.operation_tally import driver_statement_listeners
 from core.settings import Settings
 from server.app import create_app
 
@@ -128,10 +129,15 @@ def _counting(engine: Any) -> Iterator[_Counter]:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
             counter.statements += 1
 
+    def compiled(statement: str) -> None:  # a compiled document's, sent on the driver
+        before(None, None, statement)
+
     sa.event.listen(engine, "before_cursor_execute", before)
+    driver_statement_listeners.append(compiled)
     try:
         yield counter
     finally:
+        driver_statement_listeners.remove(compiled)
         sa.event.remove(engine, "before_cursor_execute", before)
 
 

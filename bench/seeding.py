@@ -49,8 +49,8 @@ def seed_code_hash() -> str:
     digest = hashlib.sha256()
     files = sorted(
         [
-            *(ROOT / "server").glob("seed*.py"),
-            *(ROOT / "models").glob("*.py"),
+            *(ROOT / "demo").glob("*.py"),
+            *(ROOT / "models").rglob("*.py"),
             *(ROOT / "migrations" / "versions").glob("*.py"),
         ]
     )

@@ -8,7 +8,7 @@ tally per operation and logs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -47,6 +47,20 @@ def record_user_error(code: str) -> None:
     tally = _tally.get()
     if tally is not None:
         tally.user_error_codes.append(code)
+
+
+# Called with the SQL of every statement sent on a driver connection directly (compiled
+# documents), which SQLAlchemy's events do not see; the tests' statement counter listens.
+driver_statement_listeners: list[Callable[[str], None]] = []
+
+
+def record_statement(sql: str) -> None:
+    """A statement sent without SQLAlchemy (see ``schema.execution.compiled.statements``)."""
+    tally = _tally.get()
+    if tally is not None:
+        tally.statements += 1
+    for listener in driver_statement_listeners:
+        listener(sql)
 
 
 def count_statements(engine: AsyncEngine) -> None:

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         "trip per statement batch. Off, a dead connection fails one request and the pool "
         "replaces every connection older than the failure.",
     )
+    actor_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a signed-in user's actor (role, active, plants) is reused "
+        "between their requests; any change to that user or to the geography drops it at "
+        "once (the event feed). 0 loads it on every request.",
+    )
     page_size_default: int = Field(default=20, gt=0, description="Connections' default `first`.")
     page_size_max: int = Field(
         default=100, gt=0, description="Upper bound of `first`/`last`: keeps pages cheap."
@@ -103,6 +110,11 @@ class Settings(BaseSettings):
     )
     request_timeout_seconds: float = Field(
         default=20.0, gt=0, description="A request still running after this is cancelled."
+    )
+    compiled_execution: bool = Field(
+        default=True,
+        description="Answer known documents with compiled SQL (schema/execution/compiled); "
+        "off, every document runs through standard execution.",
     )
     batched_execution: bool = Field(
         default=True,

@@ -19,6 +19,10 @@ class EventTopic(StrEnum):
     PURCHASE_REQUEST = "purchase_request"
     STOCK = "stock"
     SCHEME_ENROLLMENT = "scheme_enrollment"
+    # A user's role, scope, name or active flag changed (subject: the user).
+    STAFF = "staff"
+    # A cluster or plant was added or moved: scopes may have changed (subject: it).
+    GEOGRAPHY = "geography"
 
 
 class OutboxEvent(SQLModel, table=True):

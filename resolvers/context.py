@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.actor import Actor
+from auth.actor_cache import ActorCache
 from core.settings import Settings
 from resolvers.errors import unauthenticated
 from resolvers.loaders import Loaders
@@ -39,6 +40,8 @@ class RequestContext:
     user_agent: str | None = None
     # Sessions for single-statement reads (loaders, pages); ``sessions`` when not given.
     reads: async_sessionmaker[AsyncSession] | None = None
+    # The process's remembered actors, which a change to staff or geography drops.
+    actors: ActorCache | None = None
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.read_sessions, self.actor)
@@ -52,6 +55,12 @@ class RequestContext:
         (or ``loaders`` made for this same actor)."""
         self.actor = actor
         self.loaders = loaders if loaders is not None else Loaders(self.read_sessions, actor)
+
+    def forget_actors(self, user_id: int | None = None) -> None:
+        """After committing a change to a user (or to the geography: ``None``), this
+        process stops reusing the actors it decided; other processes hear the outbox."""
+        if self.actors is not None:
+            self.actors.forget(user_id)
 
     def require_actor(self) -> Actor:
         """The signed-in actor, or an UNAUTHENTICATED error."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from core.db import write_session
+from models.events import EventTopic
 from models.geography import Cluster, Plant, State
 from resolvers.admin import (
     UNCHANGED,
@@ -22,6 +23,7 @@ from resolvers.admin import (
     require_admin,
 )
 from resolvers.context import RequestContext
+from resolvers.events.notifications import record_event
 from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 from resolvers.validation import clean_code, clean_name, input_field
@@ -177,6 +179,7 @@ async def update_cluster(ctx: RequestContext, cluster_id: int, changes: ClusterC
     name = clean_change(changes.name, clean_name, input_field("name"))
     async with write_session(ctx.sessions) as session:
         cluster = await get_or_not_found(session, Cluster, cluster_id, "Cluster", input_field("id"))
+        moved = changes.state_id is not UNCHANGED and changes.state_id != cluster.state_id
         if changes.state_id is not UNCHANGED:
             await _require_state(session, changes.state_id)
             cluster.state_id = changes.state_id
@@ -186,6 +189,10 @@ async def update_cluster(ctx: RequestContext, cluster_id: int, changes: ClusterC
         if name is not UNCHANGED:
             cluster.name = name
         await flush_checked(session, [CLUSTER_CODE])
+        if moved:
+            await _scopes_changed(ctx, session, "Cluster", cluster_id)
+    if moved:
+        ctx.forget_actors()
     return cluster
 
 
@@ -200,6 +207,9 @@ async def create_plant(ctx: RequestContext, new: NewPlant) -> Plant:
         plant = Plant(code=code, name=name, cluster_id=new.cluster_id)
         session.add(plant)
         await flush_checked(session, [PLANT_CODE])
+        assert plant.id is not None  # noqa: S101 - flushed
+        await _scopes_changed(ctx, session, "Plant", plant.id)
+    ctx.forget_actors()
     return plant
 
 
@@ -210,6 +220,7 @@ async def update_plant(ctx: RequestContext, plant_id: int, changes: PlantChanges
     name = clean_change(changes.name, clean_name, input_field("name"))
     async with write_session(ctx.sessions) as session:
         plant = await get_or_not_found(session, Plant, plant_id, "Plant", input_field("id"))
+        moved = changes.cluster_id is not UNCHANGED and changes.cluster_id != plant.cluster_id
         if changes.cluster_id is not UNCHANGED:
             await _require_cluster(session, changes.cluster_id)
             plant.cluster_id = changes.cluster_id
@@ -219,4 +230,21 @@ async def update_plant(ctx: RequestContext, plant_id: int, changes: PlantChanges
         if name is not UNCHANGED:
             plant.name = name
         await flush_checked(session, [PLANT_CODE])
+        if moved:
+            await _scopes_changed(ctx, session, "Plant", plant_id)
+    if moved:
+        ctx.forget_actors()
     return plant
+
+
+async def _scopes_changed(
+    ctx: RequestContext, session: AsyncSession, subject_type: str, subject_id: int
+) -> None:
+    """Plants changed hands: in-charges' scopes changed (every process's actors drop)."""
+    await record_event(
+        session,
+        topic=EventTopic.GEOGRAPHY,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        actor_id=ctx.require_actor().user_id,
+    )

@@ -21,6 +21,7 @@ from auth.passwords import hash_password_async
 from auth.scope import visible_users_clause
 from core.db import write_session
 from models.base import utcnow
+from models.events import EventTopic
 from models.expressions import one_of
 from models.geography import Cluster, Plant, State
 from models.staff import PLANT_ROLES, RefreshToken, Role, User, UserPlant
@@ -36,6 +37,7 @@ from resolvers.admin import (
 )
 from resolvers.context import RequestContext
 from resolvers.errors import not_found, unauthenticated
+from resolvers.events.notifications import record_event
 from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 from resolvers.validation import (
@@ -367,4 +369,13 @@ async def update_user(ctx: RequestContext, user_id: int, changes: UserChanges) -
             await end_sessions(session, user_id, now)
         user.updated_at = now
         await flush_checked(session, USER_LOGINS)
+        # What the user may see or do may have changed: every process drops their actor.
+        await record_event(
+            session,
+            topic=EventTopic.STAFF,
+            subject_type="User",
+            subject_id=user_id,
+            actor_id=actor.user_id,
+        )
+    ctx.forget_actors(user_id)
     return user

@@ -18,6 +18,7 @@ from strawberry.schema import BaseSchema
 from core.logs import REQUEST_ID_HEADER
 from core.metrics import process_exiting
 from core.settings import Settings, get_settings
+from schema.execution.compiled.service import CompiledDocuments
 from server.headers import SecurityHeaders
 from server.http_metrics import HTTPMetrics, metrics_endpoint
 from server.limits import RequestLimits
@@ -40,7 +41,13 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
 
         schema = build_schema(settings)
     runtime = create_runtime(settings)
-    graphql = GridlineGraphQL(schema, runtime, TrustedDocuments.load())  # once, at start-up
+    documents = TrustedDocuments.load()  # once, at start-up
+    compiled = (
+        CompiledDocuments(schema, runtime.engine, settings, documents.by_name())
+        if settings.compiled_execution
+        else None
+    )
+    graphql = GridlineGraphQL(schema, runtime, documents, compiled)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -90,4 +97,5 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
         lifespan=lifespan,
     )
     app.state.runtime = runtime
+    app.state.compiled = compiled
     return app

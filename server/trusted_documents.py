@@ -77,6 +77,10 @@ class TrustedDocuments:
         manifest = load_manifest(directory)
         return cls(by_hash=manifest, names=operation_names(manifest))
 
+    def by_name(self) -> dict[str, str]:
+        """Each document's text by its operation name(s)."""
+        return {self.names.get(digest, digest): text for digest, text in self.by_hash.items()}
+
     def manifest_json(self) -> str:
         """The manifest as JSON: ``{hash: {"name": ..., "body": ...}}``, sorted by name."""
         entries = sorted(self.by_hash.items(), key=lambda item: self.names.get(item[0], ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import replace
 
@@ -22,8 +23,10 @@ from strawberry.types.unset import UnsetType
 from auth.actor import Actor, load_actor
 from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
 from core.logs import REQUEST_ID_HEADER
+from core.operation_tally import tallying
 from resolvers.context import RequestContext
-from schema.execution.operation_log import log_refused
+from schema.execution.compiled.service import CompiledDocuments
+from schema.execution.operation_log import log_operation, log_refused
 from server.runtime import Runtime
 from server.trusted_documents import (
     DocumentRefused,
@@ -45,8 +48,12 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | N
         user_id = user_id_from_access_token(token, runtime.settings)
     except InvalidTokenError:
         return None
-    async with runtime.reads() as session:
-        return await load_actor(session, user_id)
+
+    async def load(user_id: int) -> Actor | None:
+        async with runtime.reads() as session:
+            return await load_actor(session, user_id)
+
+    return await runtime.actors.actor(user_id, load)
 
 
 class GridlineGraphQL(GraphQL[RequestContext, None]):
@@ -62,7 +69,11 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
-        self, schema: BaseSchema, runtime: Runtime, documents: TrustedDocuments | None = None
+        self,
+        schema: BaseSchema,
+        runtime: Runtime,
+        documents: TrustedDocuments | None = None,
+        compiled: CompiledDocuments | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -73,6 +84,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.max_subscriptions_per_connection = runtime.settings.max_subscriptions_per_connection
         self.runtime = runtime
         self.documents = documents if documents is not None else TrustedDocuments.load()
+        self.compiled = compiled
 
     def encode_json(self, data: object) -> str:
         """orjson: several times faster than json on a page of 50 requests. As text, for
@@ -125,9 +137,30 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         except DocumentRefused as refused:
             log_refused(context, request_data.operation_name, refused.error)
             return ExecutionResult(data=None, errors=[refused.error])
+        compiled = await self._compiled(context, admitted)
+        if compiled is not None:
+            return compiled
         return await super().execute_single(
             request, request_adapter, sub_response, context, root_value, admitted
         )
+
+    async def _compiled(
+        self, context: RequestContext, request: GraphQLRequestData
+    ) -> ExecutionResult | None:
+        """The result of a compiled document (``schema.execution.compiled``), logged as
+        ``OperationLog`` logs an operation; None when it runs the standard way."""
+        if self.compiled is None or context.actor is None or not request.query:
+            return None
+        started = time.perf_counter()
+        with tallying() as tally:
+            answer = await self.compiled.answer(
+                context, request.query, request.operation_name, request.variables
+            )
+        if answer is None:
+            return None
+        elapsed = time.perf_counter() - started
+        log_operation(context, answer.operation_name, "query", "ok", [], elapsed, tally.statements)
+        return ExecutionResult(data=answer.data, errors=None)
 
     async def execute_operation(
         self,
@@ -162,6 +195,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             actor=actor,
             request_id=request_id[:64],
             events=self.runtime.feed,
+            actors=self.runtime.actors,
             client_address=request.client.host if request.client else None,
             user_agent=request.headers.get("user-agent"),
         )

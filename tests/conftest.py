@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 import models  # noqa: F401  (registers the tables)
 from core.db import create_engine, create_session_factory
+from core.operation_tally import driver_statement_listeners
 from core.settings import Settings
 from migrations.upgrade import upgrade_to_head
 from server.app import create_app
@@ -41,6 +42,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         database_url=_database_url(tmp_path_factory),
         environment="test",
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        # Tests reuse ids after their wipe (SQLite) and change users directly in the
+        # database: actors are loaded every request, except in tests of the cache.
+        actor_cache_seconds=0,
     )
 
 
@@ -120,11 +124,18 @@ def statements_sent(engine: AsyncEngine) -> Iterator[StatementCounter]:
     counter = StatementCounter()
     token = _current_counter.set(counter)
     sa.event.listen(engine.sync_engine, "before_cursor_execute", _count_into_current)
+    driver_statement_listeners.append(_count_driver_statement)
     try:
         yield counter
     finally:
+        driver_statement_listeners.remove(_count_driver_statement)
         sa.event.remove(engine.sync_engine, "before_cursor_execute", _count_into_current)
         _current_counter.reset(token)
+
+
+def _count_driver_statement(statement: str) -> None:
+    """A compiled document's statement, sent on the driver's connection directly."""
+    _count_into_current(None, None, statement)
 
 
 @pytest.fixture

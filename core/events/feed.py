@@ -83,6 +83,9 @@ class EventFeed:
     _notified: dict[int, float] = field(default_factory=dict)
     _read_ids: dict[int, None] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
+    # Called with every event read, before any subscriber sees it (caches that must drop
+    # what the event changed; see auth.actor_cache).
+    observers: list[Callable[[FeedEvent], None]] = field(default_factory=list)
 
     async def start(self) -> None:
         self._wake = asyncio.Event()  # bound to the loop that runs this start
@@ -159,6 +162,8 @@ class EventFeed:
             for item in batch:
                 self.position = item.position
                 self._remember_read(item)
+                for observe in self.observers:
+                    observe(item)
                 for subscriber in list(self.subscribers):
                     subscriber.offer(item)
             if len(batch) < BATCH:

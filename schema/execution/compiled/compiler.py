@@ -1,0 +1,481 @@
+"""A document's operation compiled: its root fields, each into statements and assembly.
+
+What a root field compiles to depends on the caller's audience (role, scope of every plant
+or not) and on its arguments' shape (``roots``); each such variant is built the first
+time it is needed and kept. Building one raises ``NotCompiled`` when a selection has no
+source, and the operation then answers that caller's variant the standard way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+)
+from graphql.execution.values import get_argument_values, get_variable_values
+from sqlalchemy.engine import Dialect
+from strawberry.relay.types import GlobalID, GlobalIDValueError
+
+from core.settings import Settings
+from resolvers.errors import DomainError
+from resolvers.pagination import PageArgs, decode_cursor, validate_page_args
+from schema.execution.compiled import values
+from schema.execution.compiled.roots import ConnectionRoot, NodeRoot, Root, Shape, SortKey
+from schema.execution.compiled.selections import Fetch, Results, Selections, unwrap
+from schema.execution.compiled.sources import (
+    Audience,
+    Build,
+    Call,
+    Fallback,
+    NotCompiled,
+    ObjectSource,
+)
+from schema.execution.compiled.statements import Statement
+from schema.relay import parse_node_id
+
+PERMISSIONS = "permission_classes"
+PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """What our permission classes read: ``info.context.actor``."""
+
+    context: Any
+
+
+class Variant:
+    """One root field compiled for one audience and shape: its statements and assembly."""
+
+    def __init__(self, statements: dict[int, Statement], root: Fetch, finish: Any) -> None:
+        self.statements = statements
+        self.root = root
+        self.finish = finish
+
+    async def rows(self, connection: Any, call: Call) -> tuple[list[Any], Results]:
+        statement = self.statements[self.root.number]
+        rows = await statement.rows(connection, statement.values(call))
+        results = Results()
+        await self._children(connection, call, self.root, rows, results)
+        return rows, results
+
+    async def _children(
+        self, connection: Any, call: Call, fetch: Fetch, rows: list[Any], results: Results
+    ) -> None:
+        for child in fetch.children:
+            keys = sorted({row[child.parent_index] for row in rows} - {None})
+            grouped: dict[Any, list[Any]] = {}
+            child_rows: list[Any] = []
+            if keys:
+                call.values[("parents", child.fetch.number)] = keys
+                statement = self.statements[child.fetch.number]
+                child_rows = await statement.rows(connection, statement.values(call))
+                for row in child_rows:
+                    grouped.setdefault(row[0], []).append(row)
+            results.children[child.fetch.number] = grouped
+            await self._children(connection, call, child.fetch, child_rows, results)
+
+
+class CompiledRoot:
+    """A root field of the operation and its variants."""
+
+    def __init__(
+        self,
+        compiler: OperationCompiler,
+        key: str,
+        nodes: list[FieldNode],
+        definition: GraphQLField,
+        root: Root,
+    ) -> None:
+        self.compiler = compiler
+        self.key = key
+        self.nodes = nodes
+        self.definition = definition
+        self.root = root
+        self.permissions = getattr(
+            definition.extensions.get("strawberry-definition"), PERMISSIONS, []
+        )
+        self.variants: dict[tuple[Audience, Shape], Variant | None] = {}
+
+    def allowed(self, context: Any) -> bool:
+        caller = _Caller(context)
+        return all(permission().has_permission(None, caller) for permission in self.permissions)
+
+    def variant(self, audience: Audience, shape: Shape) -> Variant:
+        key = (audience, shape)
+        if key not in self.variants:
+            try:
+                self.variants[key] = self.compiler.build_variant(self, audience, shape)
+            except NotCompiled:
+                self.variants[key] = None
+        variant = self.variants[key]
+        if variant is None:
+            raise Fallback("variant not compiled")
+        return variant
+
+
+class OperationCompiler:
+    """A query operation of a document, compiled root field by root field."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        operation: OperationDefinitionNode,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        sources: Mapping[str, ObjectSource],
+        roots: Mapping[str, Root],
+        settings: Settings,
+        dialect: Dialect,
+    ) -> None:
+        if operation.operation is not OperationType.QUERY:
+            raise NotCompiled("not a query")
+        if operation.directives:
+            raise NotCompiled("directives")
+        self.schema = schema
+        self.operation = operation
+        self.fragments = fragments
+        self.sources = sources
+        self.settings = settings
+        self.dialect = dialect
+        query_type = schema.query_type
+        assert query_type is not None  # noqa: S101
+        probe = Selections(schema, fragments, sources, Build(_ANY, settings))
+        self.roots: list[CompiledRoot] = []
+        for key, nodes in probe.collect_set(operation.selection_set, query_type).items():
+            name = nodes[0].name.value
+            root = roots.get(name)
+            definition = query_type.fields.get(name)
+            if root is None or definition is None:
+                raise NotCompiled(f"root field {name}")
+            self.roots.append(CompiledRoot(self, key, nodes, definition, root))
+
+    # --- Running -----------------------------------------------------------------
+
+    async def run(
+        self, context: Any, raw_variables: dict[str, Any] | None, connection: Any
+    ) -> dict[str, Any]:
+        """The ``data`` of the operation for ``context`` (its actor and settings)."""
+        actor = context.actor
+        if actor is None:
+            raise Fallback("not signed in")
+        coerced = get_variable_values(
+            self.schema, self.operation.variable_definitions or (), raw_variables or {}
+        )
+        if isinstance(coerced, list):
+            raise Fallback("variables refused")
+        audience = Audience.of(actor)
+        data: dict[str, Any] = {}
+        for root in self.roots:
+            if not root.allowed(context):
+                raise Fallback("permission")
+            try:
+                arguments = get_argument_values(root.definition, root.nodes[0], coerced)
+            except GraphQLError as error:
+                raise Fallback("arguments refused") from error
+            call = Call(actor, self.settings, arguments)
+            data[root.key] = await self._answer(root, audience, call, connection)
+        return data
+
+    async def _answer(
+        self, root: CompiledRoot, audience: Audience, call: Call, connection: Any
+    ) -> Any:
+        if isinstance(root.root, NodeRoot):
+            variant = root.variant(audience, _prepare_node(call))
+            rows, results = await variant.rows(connection, call)
+            return variant.finish(rows, results) if rows else None
+        assert isinstance(root.root, ConnectionRoot)  # noqa: S101
+        page = _prepare_page(call, self.settings)
+        variant = root.variant(audience, ConnectionShape(root.root.prepare(call), *page))
+        rows, results = await variant.rows(connection, call)
+        return variant.finish(rows, results, call)
+
+    # --- Building variants -----------------------------------------------------------
+
+    def build_variant(self, root: CompiledRoot, audience: Audience, shape: Shape) -> Variant:
+        build = Build(audience, self.settings)
+        selections = Selections(self.schema, self.fragments, self.sources, build)
+        output, _ = unwrap(root.definition.type)
+        if isinstance(root.root, NodeRoot):
+            fetch, finish = self._node(selections, root, output, shape)
+        else:
+            fetch, finish = self._connection(selections, root, root.root, output, shape)
+        statements: dict[int, Statement] = {}
+        self._compile(fetch, build, statements)
+        return Variant(statements, fetch, finish)
+
+    def _compile(self, fetch: Fetch, build: Build, statements: dict[int, Statement]) -> None:
+        select = fetch.select()
+        if fetch.order:
+            select = select.order_by(*fetch.order)
+        if fetch.limit is not None:
+            select = select.limit(fetch.limit)
+        statements[fetch.number] = Statement.compile(select, build.getters, self.dialect)
+        for child in fetch.children:
+            self._compile(child.fetch, build, statements)
+
+    def _node(
+        self, selections: Selections, root: CompiledRoot, output: Any, shape: Shape
+    ) -> tuple[Fetch, Any]:
+        if not isinstance(output, GraphQLInterfaceType):
+            raise NotCompiled("node of a non-interface")
+        type_name = str(shape)
+        object_type = self.schema.get_type(type_name)
+        if not isinstance(object_type, GraphQLObjectType):
+            raise NotCompiled(f"node type {type_name}")
+        source = selections.source(type_name)
+        if not source.by_id:
+            raise NotCompiled(f"node of {type_name}")
+        alias = source.table.alias()
+        fetch = selections.new_fetch(alias)
+        identifier = selections.build.param(lambda call: call.values["node_id"], sa.Integer(), "id")
+        fetch.where.append(alias.c[source.key] == identifier)
+        visible = selections.visible(source, alias)
+        if visible is not None:
+            fetch.where.append(visible)
+        fields = selections.collect(root.nodes, object_type)
+        assemble = selections.function(selections.object(fetch, source, alias, object_type, fields))
+        return fetch, lambda rows, results: assemble(rows[0], results)
+
+    def _connection(
+        self,
+        selections: Selections,
+        root: CompiledRoot,
+        connection_root: ConnectionRoot,
+        output: Any,
+        shape: Shape,
+    ) -> tuple[Fetch, Any]:
+        if not isinstance(output, GraphQLObjectType):
+            raise NotCompiled("connection type")
+        assert isinstance(shape, ConnectionShape)  # noqa: S101
+        filter_shape, backwards = shape.filter, shape.backwards
+        source = selections.source(connection_root.node_type)
+        build = selections.build
+        alias = source.table.alias()
+        fetch = selections.new_fetch(alias)
+        fetch.where.extend(connection_root.conditions(build, alias, filter_shape))
+        keys = connection_root.order(filter_shape)
+        key_columns = [alias.c[key.column] for key in keys]
+        if shape.after:
+            fetch.where.append(_beyond(build, key_columns, keys, "after", reverse=False))
+        if shape.before:
+            fetch.where.append(_beyond(build, key_columns, keys, "before", reverse=True))
+        fetch.order = [
+            (column.asc() if key.descending == backwards else column.desc())
+            for column, key in zip(key_columns, keys, strict=True)
+        ]
+        fetch.limit = build.param(lambda call: call.values["limit"], sa.Integer(), "limit")
+        key_indexes = [fetch.column(column) for column in key_columns]
+        cursor = (
+            f"{selections.code.bind(values.cursor, 'cursor')}("
+            + ", ".join(f"row[{index}]" for index in key_indexes)
+            + ")"
+        )
+        count_index: int | None = None
+        assembles: list[tuple[str, str, Any]] = []
+        for key, nodes in selections.collect(root.nodes, output).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                assembles.append((key, name, output.name))
+            elif name == "totalCount":
+                counted = source.table.alias()
+                total = sa.select(sa.func.count()).select_from(counted)
+                total = total.where(*connection_root.conditions(build, counted, filter_shape))
+                count_index = fetch.column(total.scalar_subquery())
+                assembles.append((key, name, None))
+            elif name in ("edges", "nodes"):
+                item_type = _item_type(output, name)
+                if name == "nodes":
+                    node_fields = selections.collect(nodes, item_type)
+                    node = selections.object(fetch, source, alias, item_type, node_fields)
+                    assembles.append((key, name, selections.function(node)))
+                    continue
+                parts = []
+                for edge_key, edge_nodes in selections.collect(nodes, item_type).items():
+                    edge_name = edge_nodes[0].name.value
+                    if edge_name == "node":
+                        node_type = _object_type(item_type.fields["node"].type)
+                        node_fields = selections.collect(edge_nodes, node_type)
+                        node = selections.object(fetch, source, alias, node_type, node_fields)
+                        parts.append(f"{edge_key!r}: {node}")
+                    elif edge_name == "cursor":
+                        parts.append(f"{edge_key!r}: {cursor}")
+                    elif edge_name == "__typename":
+                        parts.append(f"{edge_key!r}: {item_type.name!r}")
+                    else:
+                        raise NotCompiled(f"edge field {edge_name}")
+                edge = selections.function("{" + ", ".join(parts) + "}")
+                assembles.append((key, name, edge))
+            elif name == "pageInfo":
+                page_type = _object_type(output.fields[name].type)
+                page_fields = [
+                    (page_key, page_nodes[0].name.value)
+                    for page_key, page_nodes in selections.collect(nodes, page_type).items()
+                ]
+                unknown = {name for _, name in page_fields} - PAGE_INFO_FIELDS
+                if unknown:
+                    raise NotCompiled(f"pageInfo fields {sorted(unknown)}")
+                assembles.append((key, name, page_fields))
+            else:
+                raise NotCompiled(f"connection field {name}")
+        return fetch, _connection_finish(assembles, key_indexes, count_index, backwards)
+
+
+_ANY = Audience.__new__(Audience)
+
+
+def _prepare_node(call: Call) -> str:
+    value = call.arguments["id"]
+    try:
+        parsed = GlobalID.from_id(value)
+    except GlobalIDValueError as error:
+        raise Fallback("malformed id") from error
+    node_id = parse_node_id(parsed.node_id)
+    if node_id is None:
+        raise Fallback("malformed id")
+    call.values["node_id"] = node_id
+    return parsed.type_name
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionShape:
+    filter: Shape
+    backwards: bool
+    after: bool
+    before: bool
+
+
+def _prepare_page(call: Call, settings: Settings) -> tuple[bool, bool, bool]:
+    arguments = call.arguments
+    page = PageArgs(
+        first=arguments.get("first"),
+        after=arguments.get("after"),
+        last=arguments.get("last"),
+        before=arguments.get("before"),
+    )
+    try:
+        size, backwards = validate_page_args(
+            page, default_size=settings.page_size_default, max_size=settings.page_size_max
+        )
+    except DomainError as error:
+        raise Fallback("page refused") from error
+    call.values["size"] = size
+    call.values["limit"] = size + 1
+    call.values["page"] = page
+    return backwards, page.after is not None, page.before is not None
+
+
+def _beyond(
+    build: Build, columns: list[Any], keys: tuple[SortKey, ...], argument: str, *, reverse: bool
+) -> Any:
+    """``resolvers.pagination.after_predicate`` with the cursor's values bound."""
+    count = len(keys)
+
+    def cursor_value(index: int) -> Any:
+        def value(call: Call) -> Any:
+            decoded = call.values.get(("cursor", argument))
+            if decoded is None:
+                cursor = getattr(call.values["page"], argument)
+                try:
+                    decoded = decode_cursor(cursor, count, argument)
+                except DomainError as error:
+                    raise Fallback("cursor refused") from error
+                call.values[("cursor", argument)] = decoded
+            return decoded[index]
+
+        return value
+
+    params = [
+        build.param(cursor_value(index), column.type, argument)
+        for index, column in enumerate(columns)
+    ]
+    clauses = []
+    for index, key in enumerate(keys):
+        descending = key.descending != reverse
+        equal_before = [columns[i] == params[i] for i in range(index)]
+        beyond = columns[index] < params[index] if descending else columns[index] > params[index]
+        clauses.append(sa.and_(*equal_before, beyond))
+    return sa.or_(*clauses)
+
+
+def _object_type(output: Any) -> GraphQLObjectType:
+    named, _ = unwrap(output)
+    if not isinstance(named, GraphQLObjectType):
+        raise NotCompiled(f"{named} is not an object type")
+    return named
+
+
+def _item_type(connection: GraphQLObjectType, name: str) -> GraphQLObjectType:
+    """The object type of the items of the connection's list field ``name``."""
+    listed, _ = unwrap(connection.fields[name].type)
+    if not isinstance(listed, GraphQLList):
+        raise NotCompiled(f"{connection.name}.{name} is not a list")
+    return _object_type(listed.of_type)
+
+
+def _connection_finish(
+    assembles: list[tuple[str, str, Any]],
+    key_indexes: list[int],
+    count_index: int | None,
+    backwards: bool,
+) -> Any:
+    def finish(rows: list[Any], results: Results, call: Call) -> dict[str, Any]:
+        size = call.values["size"]
+        page = call.values["page"]
+        has_more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        answer: dict[str, Any] = {}
+        for key, name, part in assembles:
+            if name == "__typename":
+                answer[key] = part
+            elif name == "totalCount":
+                if not rows:
+                    if page.after is not None or page.before is not None or size == 0:
+                        raise Fallback("count of an empty page")
+                    answer[key] = 0
+                else:
+                    answer[key] = rows[0][count_index]
+            elif name == "edges" or name == "nodes":
+                answer[key] = [part(row, results) for row in rows]
+            else:
+                answer[key] = _page_info(part, rows, key_indexes, has_more, page, backwards)
+        return answer
+
+    return finish
+
+
+def _page_info(
+    fields: list[tuple[str, str]],
+    rows: list[Any],
+    key_indexes: list[int],
+    has_more: bool,
+    page: PageArgs,
+    backwards: bool,
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    for key, name in fields:
+        if name == "hasNextPage":
+            answer[key] = has_more if not backwards else page.before is not None
+        elif name == "hasPreviousPage":
+            answer[key] = has_more if backwards else page.after is not None
+        elif name == "startCursor":
+            answer[key] = values.cursor(*(rows[0][i] for i in key_indexes)) if rows else None
+        elif name == "endCursor":
+            answer[key] = values.cursor(*(rows[-1][i] for i in key_indexes)) if rows else None
+        else:  # __typename
+            answer[key] = "PageInfo"
+    return answer

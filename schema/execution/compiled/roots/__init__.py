@@ -1,0 +1,46 @@
+"""Root fields the compiler answers.
+
+A ``ConnectionRoot`` is a Relay connection over one source's rows: ``prepare`` checks and
+converts the field's arguments (as the field function would, raising ``Fallback`` where
+it would answer an error) into values the statement reads and a *shape*, the part of the
+arguments that changes the SQL (which filters are given, the order); ``conditions`` and
+``order`` write that SQL for a shape. Paging (first/after/last/before, cursors, pageInfo,
+totalCount) is the compiler's, exactly as ``resolvers.pagination.paginate`` pages.
+
+A ``NodeRoot`` is ``node(id:)``: the object of the id's type, if the caller may see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from schema.execution.compiled.sources import Build, Call
+
+Shape = Hashable
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """A column of the order (``resolvers.pagination.SortKey``): its name and direction."""
+
+    column: str
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRoot:
+    node_type: str
+    prepare: Callable[[Call], Shape]
+    conditions: Callable[[Build, FromClause, Shape], list[ColumnElement[bool]]]
+    order: Callable[[Shape], tuple[SortKey, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRoot:
+    """``node(id:)``."""
+
+
+Root = ConnectionRoot | NodeRoot

@@ -1,0 +1,360 @@
+"""Selections into SQL columns and joins, and the functions that assemble rows.
+
+One ``Fetch`` is one statement: its columns, its joins (to-one relations are LEFT JOINs
+whose condition holds the target's visibility, so a hidden row reads as null, as a loader
+answers None) and the fetches of its nested lists, each one statement for every row of
+the level. ``assemble`` functions turn a row into the selection's JSON object, fields in
+the order graphql-core would collect them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from models.expressions import IntegerArray
+from schema.execution.compiled.sources import (
+    Build,
+    Column,
+    Computed,
+    Embedded,
+    Fallback,
+    NodeId,
+    NotCompiled,
+    ObjectSource,
+    ToMany,
+    ToOne,
+)
+from schema.execution.compiled.values import as_is, global_id
+
+STRAWBERRY_FIELD = "strawberry-definition"
+
+Row = Any
+Assemble = Callable[[Row, "Results"], Any]
+
+
+class Results:
+    """The rows of a compiled operation's nested fetches, by fetch and parent key."""
+
+    __slots__ = ("children",)
+
+    def __init__(self) -> None:
+        self.children: dict[int, dict[Any, list[Row]]] = {}
+
+    def of(self, fetch: int, parent: Any) -> list[Row]:
+        return self.children[fetch].get(parent, [])
+
+
+@dataclass(eq=False)
+class Fetch:
+    """One statement under construction, and the nested fetches that read its rows."""
+
+    number: int
+    from_: FromClause
+    columns: list[ColumnElement[Any]] = field(default_factory=list)
+    where: list[ColumnElement[bool]] = field(default_factory=list)
+    order: list[Any] = field(default_factory=list)
+    limit: Any = None
+    children: list[Child] = field(default_factory=list)
+
+    def column(self, element: ColumnElement[Any]) -> int:
+        self.columns.append(element.label(f"c{len(self.columns)}"))
+        return len(self.columns) - 1
+
+    def join(self, target: FromClause, on: ColumnElement[bool]) -> None:
+        self.from_ = self.from_.outerjoin(target, on)
+
+    def select(self) -> sa.Select[Any]:
+        columns = self.columns or [sa.literal(1).label("c0")]  # a selection of no fields
+        return sa.select(*columns).select_from(self.from_).where(*self.where)
+
+
+@dataclass(eq=False)
+class Child:
+    """A nested list's fetch: ``parent_index`` is the parent row's column whose values the
+    fetch reads by (its own column 0 holds the same value, to group by)."""
+
+    fetch: Fetch
+    parent_index: int
+
+
+def unwrap(output: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
+    if isinstance(output, GraphQLNonNull):
+        return output.of_type, True
+    return output, False
+
+
+class Selections:
+    """Compiles the selections of one operation for one caller's audience."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        sources: Mapping[str, ObjectSource],
+        build: Build,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.sources = sources
+        self.build = build
+        self.fetches = 0
+        self.code = Code(build.settings)
+
+    def new_fetch(self, from_: FromClause) -> Fetch:
+        self.fetches += 1
+        return Fetch(self.fetches, from_)
+
+    def collect(
+        self, nodes: list[FieldNode], parent: GraphQLObjectType
+    ) -> dict[str, list[FieldNode]]:
+        """The sub-fields of ``nodes`` by response key, in graphql-core's order."""
+        collected: dict[str, list[FieldNode]] = {}
+        for node in nodes:
+            if node.selection_set is not None:
+                self._visit(node.selection_set, parent, collected, set())
+        return collected
+
+    def collect_set(
+        self, selection_set: SelectionSetNode, parent: GraphQLObjectType
+    ) -> dict[str, list[FieldNode]]:
+        collected: dict[str, list[FieldNode]] = {}
+        self._visit(selection_set, parent, collected, set())
+        return collected
+
+    def _visit(
+        self,
+        selection_set: SelectionSetNode,
+        parent: GraphQLObjectType,
+        collected: dict[str, list[FieldNode]],
+        visited: set[str],
+    ) -> None:
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise NotCompiled("directives")
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                collected.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                if self._applies(selection.type_condition, parent):
+                    self._visit(selection.selection_set, parent, collected, visited)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in visited:
+                    continue
+                visited.add(name)
+                fragment = self.fragments[name]
+                if self._applies(fragment.type_condition, parent):
+                    self._visit(fragment.selection_set, parent, collected, visited)
+
+    def _applies(self, condition: Any, parent: GraphQLObjectType) -> bool:
+        if condition is None:
+            return True
+        named = self.schema.get_type(condition.name.value)
+        if named is parent:
+            return True
+        if isinstance(named, GraphQLInterfaceType | GraphQLUnionType):
+            return self.schema.is_sub_type(named, parent)
+        return False
+
+    def source(self, type_name: str) -> ObjectSource:
+        source = self.sources.get(type_name)
+        if source is None:
+            raise NotCompiled(f"no source for {type_name}")
+        return source
+
+    def visible(self, source: ObjectSource, alias: FromClause) -> ColumnElement[bool] | None:
+        return source.visible(self.build, alias) if source.visible is not None else None
+
+    # --- Objects and their fields --------------------------------------------------
+    # Each field compiles to a Python expression over ``row`` (and ``results`` for nested
+    # lists); an object is a dict display of its fields, and ``function`` makes the code
+    # a function once, so that a row is assembled without a call per field.
+
+    def function(self, expression: str) -> Assemble:
+        """``expression`` as a function of ``(row, results)``."""
+        source = f"def assemble(row, results):\n    return {expression}\n"
+        namespace = dict(self.code.names)
+        exec(compile(source, "<compiled selection>", "exec"), namespace)  # noqa: S102
+        assemble: Assemble = namespace["assemble"]
+        return assemble
+
+    def object(
+        self,
+        fetch: Fetch,
+        source: ObjectSource,
+        alias: FromClause,
+        object_type: GraphQLObjectType,
+        fields: dict[str, list[FieldNode]],
+    ) -> str:
+        """The expression of the object: a dict of its fields in order."""
+        parts = []
+        for key, nodes in fields.items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                parts.append(f"{key!r}: {object_type.name!r}")
+                continue
+            if any(node.arguments for node in nodes):
+                raise NotCompiled(f"arguments on {object_type.name}.{name}")
+            kind = source.fields.get(name)
+            definition = object_type.fields.get(name)
+            if kind is None or definition is None:
+                raise NotCompiled(f"{object_type.name}.{name}")
+            strawberry_field = definition.extensions.get(STRAWBERRY_FIELD)
+            if getattr(strawberry_field, "permission_classes", None) or getattr(
+                strawberry_field, "extensions", None
+            ):
+                raise NotCompiled(f"{object_type.name}.{name} has permissions or extensions")
+            output, non_null = unwrap(definition.type)
+            expression = self.field(fetch, source, alias, kind, output, nodes)
+            if non_null and not isinstance(kind, NodeId | ToMany):
+                # A null where the schema forbids one: the standard way answers it.
+                expression = f"(_v if (_v := {expression}) is not None else {self.code.null}())"
+            parts.append(f"{key!r}: {expression}")
+        return "{" + ", ".join(parts) + "}"
+
+    def field(
+        self,
+        fetch: Fetch,
+        source: ObjectSource,
+        alias: FromClause,
+        kind: Any,
+        output: GraphQLOutputType,
+        nodes: list[FieldNode],
+    ) -> str:
+        code = self.code
+        if isinstance(kind, NodeId):
+            index = fetch.column(alias.c[kind.column])
+            return f"{code.bind(global_id(source.type_name), 'id')}(row[{index}])"
+        if isinstance(kind, Column):
+            index = fetch.column(alias.c[kind.name])
+            if kind.encode is as_is:
+                return f"row[{index}]"
+            encode = code.bind(kind.encode, "encode")
+            return f"(None if row[{index}] is None else {encode}(row[{index}]))"
+        if isinstance(kind, Computed):
+            values = "".join(f", row[{fetch.column(alias.c[name])}]" for name in kind.columns)
+            return f"{code.bind(kind.compute, 'compute')}({code.settings}{values})"
+        if isinstance(kind, Embedded):
+            if not isinstance(output, GraphQLObjectType) or output.name != kind.type_name:
+                raise NotCompiled(f"embedded {kind.type_name}")
+            embedded = ObjectSource(kind.type_name, alias, kind.fields)
+            inner = self.object(fetch, embedded, alias, output, self.collect(nodes, output))
+            if kind.present is None:
+                return inner
+            present = fetch.column(alias.c[kind.present])
+            return f"(None if row[{present}] is None else {inner})"
+        if isinstance(kind, ToOne):
+            return self.to_one(fetch, alias, kind, output, nodes)
+        if isinstance(kind, ToMany):
+            return self.to_many(fetch, alias, kind, output, nodes)
+        raise NotCompiled(f"field kind {type(kind).__name__}")
+
+    def to_one(
+        self,
+        fetch: Fetch,
+        alias: FromClause,
+        kind: ToOne,
+        output: GraphQLOutputType,
+        nodes: list[FieldNode],
+    ) -> str:
+        if not isinstance(output, GraphQLObjectType):
+            raise NotCompiled(f"to-one {kind.target}")
+        target = self.source(kind.target)
+        local = alias.c[kind.local]
+        if kind.via is not None:
+            via_type, via_column = kind.via
+            via = self.source(via_type)
+            passed = via.table.alias()
+            on_via = passed.c[via.key] == local
+            via_visible = self.visible(via, passed)
+            fetch.join(passed, on_via if via_visible is None else sa.and_(on_via, via_visible))
+            local = passed.c[via_column]
+        joined = target.table.alias()
+        on = joined.c[kind.remote] == local
+        visible = self.visible(target, joined)
+        fetch.join(joined, on if visible is None else sa.and_(on, visible))
+        present = fetch.column(joined.c[target.key])
+        inner = self.object(fetch, target, joined, output, self.collect(nodes, output))
+        return f"(None if row[{present}] is None else {inner})"
+
+    def to_many(
+        self,
+        fetch: Fetch,
+        alias: FromClause,
+        kind: ToMany,
+        output: GraphQLOutputType,
+        nodes: list[FieldNode],
+    ) -> str:
+        if not isinstance(output, GraphQLList):
+            raise NotCompiled(f"list {kind.target}")
+        item, item_non_null = unwrap(output.of_type)
+        if not isinstance(item, GraphQLObjectType) or not item_non_null:
+            raise NotCompiled(f"list of {kind.target}")
+        target = self.source(kind.target)
+        parent_index = fetch.column(alias.c[kind.local])
+        rows = target.table.alias()
+        if kind.through is None:
+            child = self.new_fetch(rows)
+            parent_key = rows.c[kind.remote]
+        else:
+            link = kind.through.table.alias()
+            child = self.new_fetch(link.join(rows, rows.c[target.key] == link.c[kind.through.far]))
+            parent_key = link.c[kind.through.near]
+        child.column(parent_key)
+        keys = self.build.param(_parent_keys(child), IntegerArray(), "parents")
+        child.where.append(self.build.one_of(parent_key, keys))
+        narrowed = kind.where(self.build, rows) if kind.where is not None else None
+        for condition in (self.visible(target, rows), narrowed):
+            if condition is not None:
+                child.where.append(condition)
+        child.order = [parent_key] + [
+            rows.c[name].desc() if descending else rows.c[name].asc()
+            for name, descending in kind.order
+        ]
+        inner = self.function(self.object(child, target, rows, item, self.collect(nodes, item)))
+        fetch.children.append(Child(child, parent_index))
+        assemble = self.code.bind(inner, "item")
+        items = f"results.of({child.number}, row[{parent_index}])"
+        return f"[{assemble}(item, results) for item in {items}]"
+
+
+class Code:
+    """The names generated code refers to: encoders, computations, nested assemblies."""
+
+    def __init__(self, settings: Any) -> None:
+        self.names: dict[str, Any] = {"_settings": settings, "_null": _null}
+        self.settings = "_settings"
+        self.null = "_null"
+
+    def bind(self, value: Any, hint: str) -> str:
+        name = f"_{hint}{len(self.names)}"
+        self.names[name] = value
+        return name
+
+
+def _null() -> Any:
+    raise Fallback("a null where the schema forbids one")
+
+
+def _parent_keys(fetch: Fetch) -> Callable[[Any], Any]:
+    number = fetch.number
+    return lambda call: call.values[("parents", number)]

@@ -1,0 +1,211 @@
+"""Which documents are compiled, and answering a request with a compiled one.
+
+The trusted documents (``queries/``) are compiled when the service starts; any other
+document is compiled the third time its text arrives (an analyst's one-off query is not
+worth it; a client's repeated one is). A document that cannot be compiled is remembered
+with the reason, which ``gridline compiled`` prints.
+
+``answer`` gives the response body, or None when the request must run the standard way:
+a document or caller variant not compiled, a limit that would refuse the request, or
+anything while running that the standard way answers differently (``Fallback``). Reads
+only: running the standard way after a fallback repeats no write.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    parse,
+    validate,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.settings import Settings
+from schema.execution.compiled.compiler import OperationCompiler
+from schema.execution.compiled.roots import NodeRoot, Root
+from schema.execution.compiled.roots.packages import PACKAGE_REQUESTS
+from schema.execution.compiled.sources import (
+    Fallback,
+    NotCompiled,
+    ObjectSource,
+    consumers,
+    geography,
+    packages,
+    staff,
+)
+from schema.execution.compiled.statements import driver_connection
+from schema.execution.limits import (
+    complexity_errors,
+    estimate_cost,
+    input_list_errors,
+    nul_text_errors,
+)
+
+logger = logging.getLogger("gridline.compiled")
+
+COMPILE_AFTER_SIGHTINGS = 3
+CACHE_SIZE = 512
+
+SOURCES: Mapping[str, ObjectSource] = {
+    source.type_name: source
+    for module in (consumers, geography, packages, staff)
+    for source in module.SOURCES
+}
+ROOTS: Mapping[str, Root] = {
+    "packageRequests": PACKAGE_REQUESTS,
+    "node": NodeRoot(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    data: dict[str, Any]
+    operation_name: str | None
+
+
+@dataclass(slots=True)
+class Entry:
+    """A document text's operations: compiled, or why not."""
+
+    document: DocumentNode | None
+    operations: dict[str | None, OperationCompiler | str]
+    sightings: int = 0
+
+
+class CompiledDocuments:
+    """The compiled documents of one schema and database."""
+
+    def __init__(
+        self,
+        schema: Any,
+        engine: AsyncEngine,
+        settings: Settings,
+        trusted: Mapping[str, str] | None = None,
+    ) -> None:
+        self.schema = schema._schema  # graphql-core's schema under Strawberry's
+        self.engine = engine
+        self.settings = settings
+        self.dialect = engine.dialect
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.trusted = dict(trusted or {})
+        self.answered = 0  # requests answered compiled, for tests and metrics
+        for text in self.trusted.values():
+            self._compile(text)
+
+    def report(self) -> dict[str, dict[str | None, str]]:
+        """For each trusted document, each operation: "compiled" or why not."""
+        report = {}
+        for name, text in sorted(self.trusted.items()):
+            entry = self.entries.get(text) or self._compile(text)
+            report[name] = {
+                operation: "compiled" if isinstance(found, OperationCompiler) else found
+                for operation, found in entry.operations.items()
+            }
+        return report
+
+    def operation(self, query: str, operation_name: str | None) -> OperationCompiler | None:
+        entry = self.entries.get(query)
+        if entry is None:
+            entry = Entry(None, {})
+            self._remember(query, entry)
+        else:
+            self.entries.move_to_end(query)
+        if entry.document is None and not entry.operations:
+            entry.sightings += 1
+            if entry.sightings < COMPILE_AFTER_SIGHTINGS:
+                return None
+            entry = self._compile(query)
+        found = entry.operations.get(operation_name)
+        if found is None and operation_name is None and len(entry.operations) == 1:
+            found = next(iter(entry.operations.values()))
+        return found if isinstance(found, OperationCompiler) else None
+
+    def _remember(self, query: str, entry: Entry) -> None:
+        self.entries[query] = entry
+        while len(self.entries) > CACHE_SIZE + len(self.trusted):
+            self.entries.popitem(last=False)
+
+    def _compile(self, query: str) -> Entry:
+        try:
+            document = parse(query, max_tokens=self.settings.max_tokens)
+        except GraphQLError:
+            entry = Entry(None, {None: "does not parse"})
+            self._remember(query, entry)
+            return entry
+        errors = validate(self.schema, document) or complexity_errors(
+            self.schema, document, self.settings
+        )
+        operations: dict[str | None, OperationCompiler | str] = {}
+        definitions = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        for definition in definitions:
+            name = definition.name.value if definition.name else None
+            if errors:
+                operations[name] = "does not validate"
+                continue
+            try:
+                operations[name] = OperationCompiler(
+                    self.schema,
+                    definition,
+                    fragments,
+                    SOURCES,
+                    ROOTS,
+                    self.settings,
+                    self.dialect,
+                )
+            except NotCompiled as reason:
+                operations[name] = str(reason)
+        entry = Entry(document, operations)
+        self._remember(query, entry)
+        return entry
+
+    async def answer(
+        self,
+        context: Any,
+        query: str,
+        operation_name: str | None,
+        variables: Any,
+    ) -> Answer | None:
+        """The ``data`` of a compiled document, or None: run it the standard way."""
+        compiled = self.operation(query, operation_name)
+        if compiled is None or not isinstance(variables, dict | None):
+            return None
+        entry = self.entries[query]
+        assert entry.document is not None  # noqa: S101
+        if self._refused(entry.document, compiled.operation, variables or {}):
+            return None
+        try:
+            async with self.engine.connect() as connection:
+                data = await compiled.run(context, variables, await driver_connection(connection))
+        except Fallback:
+            return None
+        except Exception:  # a read: the standard way answers, and says what went wrong
+            logger.warning("compiled execution failed; answered the standard way", exc_info=True)
+            return None
+        self.answered += 1
+        name = compiled.operation.name
+        return Answer(data, name.value if name is not None else None)
+
+    def _refused(
+        self, document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]
+    ) -> bool:
+        """Whether ``QueryLimits`` would refuse these variables (the standard way says how)."""
+        settings = self.settings
+        if input_list_errors(document, variables, settings.max_input_list_length):
+            return True
+        if nul_text_errors(document, variables):
+            return True
+        name = operation.name.value if operation.name else None
+        cost = estimate_cost(self.schema, document, variables, settings, name)
+        return cost > settings.max_query_cost
