@@ -8,6 +8,7 @@ source, and the operation then answers that caller's variant the standard way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,8 @@ from schema.execution.compiled.sources import (
 )
 from schema.execution.compiled.statements import Statement
 from schema.relay import parse_node_id
+
+logger = logging.getLogger("gridline.compiled")
 
 PERMISSIONS = "permission_classes"
 PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
@@ -120,6 +123,9 @@ class CompiledRoot:
             try:
                 self.variants[key] = self.compiler.build_variant(self, audience, shape)
             except NotCompiled:
+                self.variants[key] = None
+            except Exception:  # a bug of the compiler: this variant runs the standard way
+                logger.exception("compiling %s failed", self.key)
                 self.variants[key] = None
         variant = self.variants[key]
         if variant is None:
@@ -205,7 +211,7 @@ class OperationCompiler:
     # --- Building variants -----------------------------------------------------------
 
     def build_variant(self, root: CompiledRoot, audience: Audience, shape: Shape) -> Variant:
-        build = Build(audience, self.settings)
+        build = Build(audience, self.settings, getattr(shape, "filter", shape))
         selections = Selections(self.schema, self.fragments, self.sources, build)
         output, _ = unwrap(root.definition.type)
         if isinstance(root.root, NodeRoot):
@@ -261,13 +267,16 @@ class OperationCompiler:
             raise NotCompiled("connection type")
         assert isinstance(shape, ConnectionShape)  # noqa: S101
         filter_shape, backwards = shape.filter, shape.backwards
-        source = selections.source(connection_root.node_type)
+        source = selections.source(connection_root.node_source or connection_root.node_type)
         build = selections.build
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
         fetch.where.extend(connection_root.conditions(build, alias, filter_shape))
         keys = connection_root.order(filter_shape)
-        key_columns = [alias.c[key.column] for key in keys]
+        key_columns = [
+            key.expression(build, alias) if key.expression is not None else alias.c[key.column]
+            for key in keys
+        ]
         if shape.after:
             fetch.where.append(_beyond(build, key_columns, keys, "after", reverse=False))
         if shape.before:

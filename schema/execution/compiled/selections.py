@@ -37,6 +37,8 @@ from schema.execution.compiled.sources import (
     Computed,
     Embedded,
     Fallback,
+    FromList,
+    Lookup,
     NodeId,
     NotCompiled,
     ObjectSource,
@@ -74,10 +76,16 @@ class Fetch:
     order: list[Any] = field(default_factory=list)
     limit: Any = None
     children: list[Child] = field(default_factory=list)
+    # Each column and each join once, however many fields read them.
+    indexes: dict[Any, int] = field(default_factory=dict)
+    joins: dict[Any, FromClause] = field(default_factory=dict)
 
     def column(self, element: ColumnElement[Any]) -> int:
-        self.columns.append(element.label(f"c{len(self.columns)}"))
-        return len(self.columns) - 1
+        index = self.indexes.get(element)
+        if index is None:
+            index = self.indexes[element] = len(self.columns)
+            self.columns.append(element.label(f"c{index}"))
+        return index
 
     def join(self, target: FromClause, on: ColumnElement[bool]) -> None:
         self.from_ = self.from_.outerjoin(target, on)
@@ -118,6 +126,9 @@ class Selections:
         self.build = build
         self.fetches = 0
         self.code = Code(build.settings)
+        # Nested lists already read for a row source: several fields over one list (a
+        # product's stock, its units available) share one statement.
+        self.children: dict[tuple[int, ToMany], tuple[Fetch, int, FromClause]] = {}
 
     def new_fetch(self, from_: FromClause) -> Fetch:
         self.fetches += 1
@@ -258,10 +269,25 @@ class Selections:
                 raise NotCompiled(f"embedded {kind.type_name}")
             embedded = ObjectSource(kind.type_name, alias, kind.fields)
             inner = self.object(fetch, embedded, alias, output, self.collect(nodes, output))
-            if kind.present is None:
+            if not kind.present:
                 return inner
-            present = fetch.column(alias.c[kind.present])
-            return f"(None if row[{present}] is None else {inner})"
+            present = [f"row[{fetch.column(alias.c[name])}] is None" for name in kind.present]
+            return f"(None if {' or '.join(present)} else {inner})"
+        if isinstance(kind, Lookup):
+            target = self.source(kind.target)
+            joined = self.join(fetch, alias, target, alias.c[kind.local])
+            index = fetch.column(joined.c[kind.column])
+            if kind.compute is None:
+                return f"row[{index}]"
+            compute = code.bind(kind.compute, "compute")
+            return f"{compute}({code.settings}, row[{index}])"
+        if isinstance(kind, FromList):
+            values = "".join(f", row[{fetch.column(alias.c[name])}]" for name in kind.columns)
+            child, parent_index, rows = self.child(fetch, alias, kind.items)
+            indexes = [child.column(rows.c[name]) for name in kind.item_columns]
+            item = f"({', '.join(f'item[{i}]' for i in indexes)},)"
+            items = f"[{item} for item in results.of({child.number}, row[{parent_index}])]"
+            return f"{code.bind(kind.compute, 'compute')}({code.settings}{values}, {items})"
         if isinstance(kind, ToOne):
             return self.to_one(fetch, alias, kind, output, nodes)
         if isinstance(kind, ToMany):
@@ -282,33 +308,37 @@ class Selections:
         local = alias.c[kind.local]
         if kind.via is not None:
             via_type, via_column = kind.via
-            via = self.source(via_type)
-            passed = via.table.alias()
-            on_via = passed.c[via.key] == local
-            via_visible = self.visible(via, passed)
-            fetch.join(passed, on_via if via_visible is None else sa.and_(on_via, via_visible))
-            local = passed.c[via_column]
-        joined = target.table.alias()
-        on = joined.c[kind.remote] == local
-        visible = self.visible(target, joined)
-        fetch.join(joined, on if visible is None else sa.and_(on, visible))
+            local = self.join(fetch, alias, self.source(via_type), local).c[via_column]
+        joined = self.join(fetch, alias, target, local, kind.remote)
         present = fetch.column(joined.c[target.key])
         inner = self.object(fetch, target, joined, output, self.collect(nodes, output))
         return f"(None if row[{present}] is None else {inner})"
 
-    def to_many(
+    def join(
         self,
         fetch: Fetch,
         alias: FromClause,
-        kind: ToMany,
-        output: GraphQLOutputType,
-        nodes: list[FieldNode],
-    ) -> str:
-        if not isinstance(output, GraphQLList):
-            raise NotCompiled(f"list {kind.target}")
-        item, item_non_null = unwrap(output.of_type)
-        if not isinstance(item, GraphQLObjectType) or not item_non_null:
-            raise NotCompiled(f"list of {kind.target}")
+        target: ObjectSource,
+        local: Any,
+        remote: str | None = None,
+    ) -> FromClause:
+        """``target`` LEFT JOINed where its ``remote`` (its key) equals ``local``, if the
+        caller may see that row."""
+        key = (target.name, local, remote or target.key)
+        joined = fetch.joins.get(key)
+        if joined is None:
+            joined = fetch.joins[key] = target.table.alias()
+            on = joined.c[remote or target.key] == local
+            visible = self.visible(target, joined)
+            fetch.join(joined, on if visible is None else sa.and_(on, visible))
+        return joined
+
+    def child(self, fetch: Fetch, alias: FromClause, kind: ToMany) -> tuple[Fetch, int, FromClause]:
+        """The fetch reading ``kind``'s rows for every row of ``fetch`` (made once), the
+        parent row's column it reads by, and the target rows' alias."""
+        shared = self.children.get((id(alias), kind))
+        if shared is not None:
+            return shared
         target = self.source(kind.target)
         parent_index = fetch.column(alias.c[kind.local])
         rows = target.table.alias()
@@ -326,12 +356,37 @@ class Selections:
         for condition in (self.visible(target, rows), narrowed):
             if condition is not None:
                 child.where.append(condition)
-        child.order = [parent_key] + [
-            rows.c[name].desc() if descending else rows.c[name].asc()
-            for name, descending in kind.order
-        ]
-        inner = self.function(self.object(child, target, rows, item, self.collect(nodes, item)))
+        order_from: dict[str, FromClause] = {}
+        if kind.joined is not None:
+            joined_type, local = kind.joined
+            order_from[joined_type] = self.join(
+                child, rows, self.source(joined_type), rows.c[local]
+            )
+        child.order = [parent_key]
+        for name, descending in kind.order:
+            owner, _, column_name = name.rpartition(".")
+            column = (order_from[owner] if owner else rows).c[column_name]
+            child.order.append(column.desc() if descending else column.asc())
         fetch.children.append(Child(child, parent_index))
+        self.children[(id(alias), kind)] = (child, parent_index, rows)
+        return child, parent_index, rows
+
+    def to_many(
+        self,
+        fetch: Fetch,
+        alias: FromClause,
+        kind: ToMany,
+        output: GraphQLOutputType,
+        nodes: list[FieldNode],
+    ) -> str:
+        if not isinstance(output, GraphQLList):
+            raise NotCompiled(f"list {kind.target}")
+        item, item_non_null = unwrap(output.of_type)
+        if not isinstance(item, GraphQLObjectType) or not item_non_null:
+            raise NotCompiled(f"list of {kind.target}")
+        target = self.source(kind.target)
+        child, parent_index, rows = self.child(fetch, alias, kind)
+        inner = self.function(self.object(child, target, rows, item, self.collect(nodes, item)))
         assemble = self.code.bind(inner, "item")
         items = f"results.of({child.number}, row[{parent_index}])"
         return f"[{assemble}(item, results) for item in {items}]"

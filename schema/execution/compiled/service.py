@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.settings import Settings
 from schema.execution.compiled.compiler import OperationCompiler
 from schema.execution.compiled.roots import NodeRoot, Root
+from schema.execution.compiled.roots.inventory import INVENTORY
 from schema.execution.compiled.roots.packages import PACKAGE_REQUESTS
 from schema.execution.compiled.sources import (
     Fallback,
@@ -40,6 +41,7 @@ from schema.execution.compiled.sources import (
     ObjectSource,
     consumers,
     geography,
+    inventory,
     packages,
     staff,
 )
@@ -57,12 +59,13 @@ COMPILE_AFTER_SIGHTINGS = 3
 CACHE_SIZE = 512
 
 SOURCES: Mapping[str, ObjectSource] = {
-    source.type_name: source
-    for module in (consumers, geography, packages, staff)
+    source.name: source
+    for module in (consumers, geography, inventory, packages, staff)
     for source in module.SOURCES
 }
 ROOTS: Mapping[str, Root] = {
     "packageRequests": PACKAGE_REQUESTS,
+    "inventory": INVENTORY,
     "node": NodeRoot(),
 }
 

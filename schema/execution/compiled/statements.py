@@ -52,7 +52,7 @@ class Statement:
         )
         results = []
         for index, column in enumerate(select.selected_columns):
-            convert = column.type._cached_result_processor(dialect, None)
+            convert = _result_conversion(column.type, dialect)
             if convert is not None:
                 results.append((index, convert))
         return cls(compiled.string, parameters, tuple(results), dialect.name == "postgresql")
@@ -83,6 +83,17 @@ class Statement:
                     values_of_row[index] = convert(value)
             converted.append(values_of_row)
         return converted
+
+
+def _result_conversion(type_: Any, dialect: Dialect) -> Convert | None:
+    """SQLAlchemy's conversion of a result column of ``type_``, if it has one.
+
+    asyncpg's numeric conversions want the column's type oid, which only a cursor knows;
+    asyncpg returns those values as Python numbers already, so none is needed."""
+    try:
+        return cast("Convert | None", type_._cached_result_processor(dialect, None))
+    except TypeError:
+        return None
 
 
 def _constant(value: Any) -> Getter:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -24,18 +25,23 @@ Shape = Hashable
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """A column of the order (``resolvers.pagination.SortKey``): its name and direction."""
+    """A column of the order (``resolvers.pagination.SortKey``): its name and direction,
+    or an expression over the row (its cursor value is the expression's)."""
 
     column: str
     descending: bool
+    expression: Callable[[Build, FromClause], ColumnElement[Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionRoot:
+    """``node_source``: the source the nodes are read from (the type's by default)."""
+
     node_type: str
     prepare: Callable[[Call], Shape]
     conditions: Callable[[Build, FromClause, Shape], list[ColumnElement[bool]]]
     order: Callable[[Shape], tuple[SortKey, ...]]
+    node_source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,9 +71,12 @@ Getter = Callable[[Call], Any]
 class Build:
     """Building one statement: its bound parameters and the caller's scope in SQL."""
 
-    def __init__(self, audience: Audience, settings: Settings) -> None:
+    def __init__(self, audience: Audience, settings: Settings, shape: Any = None) -> None:
         self.audience = audience
         self.settings = settings
+        # The root field's shape: nested fields may depend on it (a product's stock is
+        # that of the state the list is filtered by).
+        self.shape = shape
         self.getters: dict[str, Getter] = {}
         self._scope: sa.BindParameter[Any] | None = None
 
@@ -136,23 +139,23 @@ class Computed:
 
 @dataclass(frozen=True, slots=True)
 class Embedded:
-    """An object of type ``type_name`` whose fields are columns of this row; null when
-    ``present`` (a column) is null."""
+    """An object of type ``type_name`` whose fields are columns of this row; null unless
+    every column of ``present`` has a value."""
 
     type_name: str
     fields: Mapping[str, Any]
-    present: str | None = None
+    present: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class ToOne:
-    """``target``'s row whose ``remote`` equals this row's ``local``; ``via``, when given,
-    is a type and its column to pass through first (a plant's state is its cluster's)."""
+class Lookup:
+    """``compute(settings, value)`` of a column of another type's row joined by this row's
+    ``local`` (as ``ToOne``): null when that row is missing or not visible."""
 
     target: str
     local: str
-    remote: str = "id"
-    via: tuple[str, str] | None = None
+    column: str
+    compute: Callable[[Any, Any], Any] | None = None
 
 
 Visible = Callable[["Build", FromClause], ColumnElement[bool] | None]
@@ -180,6 +183,31 @@ class ToMany:
     order: tuple[tuple[str, bool], ...] = (("id", False),)
     where: Visible | None = None
     through: Through | None = None
+    # Another type joined to each target row for the order (its columns are named
+    # ``type.column`` in ``order``): a product's stock is in warehouse name order.
+    joined: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FromList:
+    """``compute(settings, *values of columns, items)``, where ``items`` are the rows of
+    the list ``items`` (as ``ToMany``; its ``item_columns`` in order, one tuple each)."""
+
+    columns: tuple[str, ...]
+    items: ToMany
+    item_columns: tuple[str, ...]
+    compute: Callable[..., Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ToOne:
+    """``target``'s row whose ``remote`` equals this row's ``local``; ``via``, when given,
+    is a type and its column to pass through first (a plant's state is its cluster's)."""
+
+    target: str
+    local: str
+    remote: str = "id"
+    via: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +222,13 @@ class ObjectSource:
     # Whether ``node(id:)`` sees exactly the rows ``visible`` keeps (it does not for
     # staff yet: relations name any user, ``node`` only colleagues in scope).
     by_id: bool = True
+    # The name sources are registered under, when it is not the type's (a variant of a
+    # type read by one root field: ``Product@inventory``).
+    source_name: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.source_name or self.type_name
 
 
 def scoped_by(plant_column: str) -> Visible:
