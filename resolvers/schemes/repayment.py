@@ -15,7 +15,6 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col
 
 from models.schemes.tables import EnrollmentStatus, SchemeEnrollment, SchemeInstallment
 
@@ -75,28 +74,45 @@ def repayment_state(
     )
 
 
-def arrears_start_column(as_of: date) -> Any:
-    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL."""
+ENROLLMENTS: Any = SchemeEnrollment.__table__  # type: ignore[attr-defined]
+INSTALLMENTS: Any = SchemeInstallment.__table__  # type: ignore[attr-defined]
+
+
+def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
+    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL.
+
+    ``as_of`` is a day, or a bound parameter holding one; ``enrollments`` the enrolment
+    rows it correlates with (the table, or an alias of it)."""
+    installments = INSTALLMENTS.alias()
     return (
-        sa.select(sa.func.min(col(SchemeInstallment.due_date)))
+        sa.select(sa.func.min(installments.c.due_date))
         .where(
-            col(SchemeInstallment.enrollment_id) == col(SchemeEnrollment.id),
-            col(SchemeInstallment.due_date) <= as_of,
-            col(SchemeInstallment.cumulative_due_minor) > col(SchemeEnrollment.amount_paid_minor),
+            installments.c.enrollment_id == enrollments.c.id,
+            installments.c.due_date <= as_of,
+            installments.c.cumulative_due_minor > enrollments.c.amount_paid_minor,
         )
-        .correlate(SchemeEnrollment)
+        .correlate(enrollments)
         .scalar_subquery()
     )
 
 
-def status_clause(statuses: Sequence[RepaymentStatus], as_of: date) -> Any:
-    """WHERE clause: enrolments whose repayment status on ``as_of`` is one of ``statuses``."""
-    start = arrears_start_column(as_of)
-    active = col(SchemeEnrollment.status) == EnrollmentStatus.ACTIVE
-    paid_off = col(SchemeEnrollment.amount_paid_minor) >= col(SchemeEnrollment.total_price_minor)
-    defaulted_before = as_of - timedelta(days=DEFAULT_AFTER_DAYS)
+def status_clause(
+    statuses: Sequence[RepaymentStatus],
+    as_of: Any,
+    defaulted_before: Any = None,
+    enrollments: Any = ENROLLMENTS,
+) -> Any:
+    """WHERE clause: enrolments whose repayment status on ``as_of`` is one of ``statuses``
+    (``defaulted_before``: the day arrears must start before to be DEFAULTED, by default
+    ``DEFAULT_AFTER_DAYS`` before ``as_of``)."""
+    start = arrears_start_column(as_of, enrollments)
+    status = enrollments.c.status
+    active = status == EnrollmentStatus.ACTIVE.value
+    paid_off = enrollments.c.amount_paid_minor >= enrollments.c.total_price_minor
+    if defaulted_before is None:
+        defaulted_before = as_of - timedelta(days=DEFAULT_AFTER_DAYS)
     clauses = {
-        RepaymentStatus.CANCELLED: col(SchemeEnrollment.status) == EnrollmentStatus.CANCELLED,
+        RepaymentStatus.CANCELLED: status == EnrollmentStatus.CANCELLED.value,
         RepaymentStatus.PAID_OFF: sa.and_(active, paid_off),
         RepaymentStatus.DEFAULTED: sa.and_(active, sa.not_(paid_off), start < defaulted_before),
         RepaymentStatus.BEHIND: sa.and_(

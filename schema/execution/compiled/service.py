@@ -35,6 +35,7 @@ from schema.execution.compiled.compiler import OperationCompiler
 from schema.execution.compiled.roots import NodeRoot, Root
 from schema.execution.compiled.roots.inventory import INVENTORY
 from schema.execution.compiled.roots.packages import PACKAGE_REQUESTS
+from schema.execution.compiled.roots.schemes import SCHEME_ENROLLMENTS
 from schema.execution.compiled.sources import (
     Fallback,
     NotCompiled,
@@ -43,6 +44,7 @@ from schema.execution.compiled.sources import (
     geography,
     inventory,
     packages,
+    schemes,
     staff,
 )
 from schema.execution.compiled.statements import driver_connection
@@ -60,12 +62,13 @@ CACHE_SIZE = 512
 
 SOURCES: Mapping[str, ObjectSource] = {
     source.name: source
-    for module in (consumers, geography, inventory, packages, staff)
+    for module in (consumers, geography, inventory, packages, schemes, staff)
     for source in module.SOURCES
 }
 ROOTS: Mapping[str, Root] = {
     "packageRequests": PACKAGE_REQUESTS,
     "inventory": INVENTORY,
+    "schemeEnrollments": SCHEME_ENROLLMENTS,
     "node": NodeRoot(),
 }
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.sql import ColumnElement, FromClause
 
+from schema.dates import DateRange
 from schema.execution.compiled.sources import Build, Call
 
 Shape = Hashable
@@ -50,3 +51,10 @@ class NodeRoot:
 
 
 Root = ConnectionRoot | NodeRoot
+
+
+def date_range(given: Any) -> DateRange | None:
+    """A ``DateRange`` argument as the schema's input type holds it."""
+    if given is None:
+        return None
+    return DateRange(from_=given["from"], to=given["to"])

@@ -13,7 +13,7 @@ from models.expressions import IntegerArray
 from models.packages import CLOSED_STAGES
 from resolvers.errors import DomainError
 from resolvers.packages.requests import RequestOrder
-from schema.execution.compiled.roots import ConnectionRoot, Shape, SortKey
+from schema.execution.compiled.roots import ConnectionRoot, Shape, SortKey, date_range
 from schema.execution.compiled.sources import Build, Call, Fallback, literals
 from schema.packages.requests import PackageRequestFilter
 
@@ -47,8 +47,8 @@ def prepare(call: Call) -> Shape:
             services=given.get("services"),
             consumer_status=given.get("consumerStatus"),
             assigned_to_me=given.get("assignedToMe"),
-            created_in=_range(given.get("createdIn")),
-            closed_in=_range(given.get("closedIn")),
+            created_in=date_range(given.get("createdIn")),
+            closed_in=date_range(given.get("closedIn")),
             updated_since=given.get("updatedSince"),
         ).to_filter()
     except DomainError as error:
@@ -76,14 +76,6 @@ def prepare(call: Call) -> Shape:
         updated=converted.updated_since is not None,
         order=order,
     )
-
-
-def _range(given: Any) -> Any:
-    if given is None:
-        return None
-    from schema.dates import DateRange
-
-    return DateRange(from_=given["from"], to=given["to"])
 
 
 def conditions(build: Build, requests: FromClause, shape: Shape) -> list[ColumnElement[bool]]:

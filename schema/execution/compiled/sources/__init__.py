@@ -251,14 +251,16 @@ def readers(roles: frozenset[Role], then: Visible | None = None) -> Visible:
     return visible
 
 
-def money(column: str) -> Embedded:
-    """``Money`` from an amount in minor units and the deployment's currency."""
+def money(column: str, minus: str | None = None) -> Embedded:
+    """``Money`` from an amount in minor units (less ``minus``'s, when given) and the
+    deployment's currency."""
     from schema.execution.compiled.values import money_amount
 
+    if minus is None:
+        amount = Computed((column,), lambda _settings, minor: money_amount(minor))
+    else:
+        amount = Computed((column, minus), lambda _settings, a, b: money_amount(a - b))
     return Embedded(
         "Money",
-        {
-            "amount": Computed((column,), lambda _settings, minor: money_amount(minor)),
-            "currency": Computed((), lambda settings: settings.currency),
-        },
+        {"amount": amount, "currency": Computed((), lambda settings: settings.currency)},
     )

@@ -1,0 +1,134 @@
+"""Schemes and enrolments (schema.schemes).
+
+An enrolment's next due date, days in arrears and repayment status are computed by
+``resolvers.schemes.repayment.repayment_state`` from its instalments, read by one
+statement for every enrolment of a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+from models.schemes.codes import format_for_reading
+from models.schemes.tables import (
+    EnrollmentStatus,
+    Scheme,
+    SchemeEnrollment,
+    SchemeInstallment,
+    SchemeState,
+)
+from resolvers.dates import today
+from resolvers.schemes.reading import READERS
+from resolvers.schemes.repayment import RepaymentState, repayment_state
+from schema.execution.compiled.sources import (
+    Column,
+    Computed,
+    FromList,
+    Lookup,
+    NodeId,
+    ObjectSource,
+    Through,
+    ToMany,
+    ToOne,
+    money,
+    readers,
+    scoped_by,
+)
+from schema.execution.compiled.values import day, enum_name, instant
+
+SCHEME = ObjectSource(
+    "Scheme",
+    Scheme.__table__,  # type: ignore[attr-defined]
+    {
+        "id": NodeId(),
+        "code": Column("code"),
+        "name": Column("name"),
+        "type": Column("scheme_type", enum_name),
+        "installmentCount": Column("installment_count"),
+        "frequency": Column("frequency", enum_name),
+        "validFrom": Column("valid_from", day),
+        "validTo": Column("valid_to", day),
+        "active": Column("active"),
+        "totalPrice": money("total_price_minor"),
+        "downPayment": money("down_payment_minor"),
+        "product": ToOne("Product", "product_id"),
+        # resolvers.schemes.reading.states_of_scheme: the states' ids in order.
+        "states": ToMany(
+            "State",
+            order=(("id", False),),
+            through=Through(SchemeState.__table__, "scheme_id", "state_id"),  # type: ignore[attr-defined]
+        ),
+    },
+)
+
+INSTALLMENT = ObjectSource(
+    "SchemeInstallment",
+    SchemeInstallment.__table__,  # type: ignore[attr-defined]
+    {},
+)
+INSTALLMENTS = ToMany("SchemeInstallment", "enrollment_id", order=(("sequence", False),))
+REPAYMENT_COLUMNS = ("status", "amount_paid_minor", "total_price_minor")
+
+
+def _repayment(read: Callable[[RepaymentState], Any]) -> FromList:
+    """A field of the enrolment's repayment state today (``SchemeEnrollment._state``)."""
+
+    def compute(
+        settings: Any, status: Any, paid: int, total: int, items: list[tuple[Any, int]]
+    ) -> Any:
+        enrollment = SimpleNamespace(
+            status=EnrollmentStatus(getattr(status, "value", status)),
+            amount_paid_minor=paid,
+            total_price_minor=total,
+        )
+        installments = [
+            SimpleNamespace(due_date=due, cumulative_due_minor=cumulative)
+            for due, cumulative in items
+        ]
+        state = repayment_state(enrollment, installments, today(settings.zone))  # type: ignore[arg-type]
+        return read(state)
+
+    return FromList(REPAYMENT_COLUMNS, INSTALLMENTS, ("due_date", "cumulative_due_minor"), compute)
+
+
+def _next_due_date(state: RepaymentState) -> str | None:
+    return day(state.next_due_date) if state.next_due_date is not None else None
+
+
+def _call_link(_settings: Any, phone: str | None) -> str | None:
+    return f"tel:{phone}" if phone else None
+
+
+ENROLLMENT = ObjectSource(
+    "SchemeEnrollment",
+    SchemeEnrollment.__table__,  # type: ignore[attr-defined]
+    {
+        "id": NodeId(),
+        "schemeCode": Column("scheme_code"),
+        "schemeCodeForReading": Computed(
+            ("scheme_code",), lambda _settings, code: format_for_reading(code)
+        ),
+        "enrolledAt": Column("enrolled_at", instant),
+        "cancelledAt": Column("cancelled_at", instant),
+        "cancelReason": Column("cancel_reason"),
+        "consumer": ToOne("Consumer", "consumer_id"),
+        "consumerPhone": Lookup("Consumer", "consumer_id", "phone"),
+        "callLink": Lookup("Consumer", "consumer_id", "phone", _call_link),
+        "scheme": ToOne("Scheme", "scheme_id"),
+        "product": ToOne("Product", "product_id"),
+        "warehouse": ToOne("Warehouse", "warehouse_id"),
+        "enrolledBy": ToOne("User", "enrolled_by_id"),
+        "totalPrice": money("total_price_minor"),
+        "downPayment": money("down_payment_minor"),
+        "amountPaid": money("amount_paid_minor"),
+        "outstanding": money("total_price_minor", minus="amount_paid_minor"),
+        "nextDueDate": _repayment(_next_due_date),
+        "daysInArrears": _repayment(lambda state: state.days_in_arrears),
+        "repaymentStatus": _repayment(lambda state: state.status.name),
+    },
+    visible=readers(READERS, scoped_by("plant_id")),
+)
+
+SOURCES = (SCHEME, INSTALLMENT, ENROLLMENT)
