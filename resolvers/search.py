@@ -17,12 +17,21 @@ def normalise_search(text: str) -> str:
     return " ".join(text.split())[:MAX_SEARCH_LENGTH]
 
 
+def contains_pattern(text: str) -> str:
+    """The LIKE pattern of :func:`contains_text` (for the lower-cased column)."""
+    return f"%{_escape_like(normalise_search(text).lower())}%"
+
+
+def prefix_pattern(text: str) -> str:
+    """The LIKE pattern of :func:`starts_with`."""
+    return f"{_escape_like(text)}%"
+
+
 def contains_text(column: Any, text: str) -> Any:
     """``column`` contains ``text``, ignoring case; wildcards in ``text`` match literally."""
-    pattern = f"%{_escape_like(normalise_search(text).lower())}%"
-    return sa.func.lower(column).like(pattern, escape="\\")
+    return sa.func.lower(column).like(contains_pattern(text), escape="\\")
 
 
 def starts_with(column: Any, text: str) -> Any:
     """``column`` begins with ``text`` (can use a plain index)."""
-    return column.like(f"{_escape_like(text)}%", escape="\\")
+    return column.like(prefix_pattern(text), escape="\\")

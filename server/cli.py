@@ -108,6 +108,30 @@ def documents(_: argparse.Namespace) -> None:
     print(TrustedDocuments.load().manifest_json())
 
 
+def compiled(_: argparse.Namespace) -> None:
+    """Which trusted documents are compiled, and for the others, what runs the standard way."""
+    from core.db import create_engine
+    from schema import schema
+    from schema.execution.compiled.service import CompiledDocuments
+    from server.trusted_documents import TrustedDocuments
+
+    settings = get_settings()
+    documents = CompiledDocuments(
+        schema, create_engine(settings), settings, TrustedDocuments.load().by_name()
+    )
+    report = documents.report()
+    width = max(len(name) for name in report)
+    for name, operations in report.items():
+        for reason in operations.values():
+            print(f"{name:<{width}}  {reason}")
+    counted = [reason for operations in report.values() for reason in operations.values()]
+    queries = [reason for reason in counted if reason != "not a query"]
+    print(
+        f"\n{queries.count('compiled')} of {len(queries)} queries compiled; "
+        f"{len(counted) - len(queries)} mutations and subscriptions run the standard way"
+    )
+
+
 def create_user(args: argparse.Namespace) -> None:
     from resolvers.errors import DomainError
     from server.admin_cli import create_user as create
@@ -166,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("documents", help="print the trusted-document manifest (JSON)")
     p.set_defaults(func=documents)
+
+    p = commands.add_parser(
+        "compiled", help="which trusted documents are compiled, and why the others are not"
+    )
+    p.set_defaults(func=compiled)
 
     p = commands.add_parser("create-user", help="create a staff user")
     p.add_argument("--name", required=True)

@@ -48,7 +48,9 @@ async def test_the_floor_answers_the_same_data_as_each_document(
 
     assert {name: check.difference for name, check in checks.items()} == dict.fromkeys(SCREENS)
     for name, check in checks.items():
-        assert 1 <= check.floor_statements <= check.graphql_statements, name
+        # Both send statements (compiled documents may send fewer than the floor).
+        assert check.floor_statements >= 1, name
+        assert check.graphql_statements >= 1, name
 
 
 async def test_the_floor_refuses_a_token_signed_with_another_key(

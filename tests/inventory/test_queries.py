@@ -350,6 +350,7 @@ async def test_a_page_of_50_costs_the_same_statements_as_a_page_of_5(
         assert len(data["inventory"]["edges"]) == size
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
-    # the actor with its scope, the page, stock levels with their warehouses, states:
-    # nothing per row.
-    assert counts[1] == 4, counter.statements
+    # The actor with its scope, then the page and the stock levels with their warehouses
+    # (and states, one more statement, when the document runs the standard way; it is
+    # compiled once seen often): nothing per row.
+    assert counts[1] <= 4, counter.statements

@@ -9,7 +9,7 @@ source, and the operation then answers that caller's variant the standard way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,10 +31,19 @@ from sqlalchemy.engine import Dialect
 from strawberry.relay.types import GlobalID, GlobalIDValueError
 
 from core.settings import Settings
+from models.staff import Role
 from resolvers.errors import DomainError
 from resolvers.pagination import PageArgs, decode_cursor, validate_page_args
 from schema.execution.compiled import values
-from schema.execution.compiled.roots import ConnectionRoot, NodeRoot, Root, Shape, SortKey
+from schema.execution.compiled.roots import (
+    ConnectionRoot,
+    ListRoot,
+    NodeRoot,
+    ResolverRoot,
+    Root,
+    Shape,
+    SortKey,
+)
 from schema.execution.compiled.selections import Fetch, Results, Selections, unwrap
 from schema.execution.compiled.sources import (
     Audience,
@@ -112,6 +121,8 @@ class CompiledRoot:
             definition.extensions.get("strawberry-definition"), PERMISSIONS, []
         )
         self.variants: dict[tuple[Audience, Shape], Variant | None] = {}
+        # For a resolver's answer: picks the selection from its plain values.
+        self.picker: Callable[[Any], Any] | None = None
 
     def allowed(self, context: Any) -> bool:
         caller = _Caller(context)
@@ -166,7 +177,62 @@ class OperationCompiler:
             definition = query_type.fields.get(name)
             if root is None or definition is None:
                 raise NotCompiled(f"root field {name}")
-            self.roots.append(CompiledRoot(self, key, nodes, definition, root))
+            compiled = CompiledRoot(self, key, nodes, definition, root)
+            if isinstance(root, ResolverRoot):
+                compiled.picker = _picker(probe, definition.type, nodes, root.provides)
+            else:
+                self._probe(compiled)
+            self.roots.append(compiled)
+
+    def _probe(self, root: CompiledRoot) -> None:
+        """Compile the root's selection once, for an administrator, so that a field with
+        no source makes the whole operation not compiled (and ``report`` says which)."""
+        selections = Selections(
+            self.schema, self.fragments, self.sources, Build(_PROBE, self.settings)
+        )
+        output, _ = unwrap(root.definition.type)
+        if isinstance(root.root, NodeRoot):
+            types = {
+                named.name
+                for named in self.schema.get_possible_types(output)  # type: ignore[arg-type]
+                if selections.collect(root.nodes, named)
+            }
+            for type_name in sorted(types):
+                object_type = self.schema.get_type(type_name)
+                assert isinstance(object_type, GraphQLObjectType)  # noqa: S101
+                self._probe_object(selections, type_name, object_type, root.nodes)
+            return
+        if isinstance(root.root, ListRoot):
+            object_type = _object_type(
+                output.of_type if isinstance(output, GraphQLList) else output
+            )
+            self._probe_object(selections, root.root.node_type, object_type, root.nodes)
+            return
+        assert isinstance(root.root, ConnectionRoot)  # noqa: S101
+        source_name = root.root.node_source or root.root.node_type
+        connection = _object_type(output)
+        for nodes in selections.collect(root.nodes, connection).values():
+            name = nodes[0].name.value
+            if name == "nodes":
+                self._probe_object(selections, source_name, _item_type(connection, name), nodes)
+            elif name == "edges":
+                edge = _item_type(connection, name)
+                for edge_nodes in selections.collect(nodes, edge).values():
+                    if edge_nodes[0].name.value == "node":
+                        node_type = _object_type(edge.fields["node"].type)
+                        self._probe_object(selections, source_name, node_type, edge_nodes)
+
+    @staticmethod
+    def _probe_object(
+        selections: Selections,
+        source_name: str,
+        object_type: GraphQLObjectType,
+        nodes: list[FieldNode],
+    ) -> None:
+        source = selections.source(source_name)
+        alias = source.table.alias()
+        fetch = selections.new_fetch(alias)
+        selections.object(fetch, source, alias, object_type, selections.collect(nodes, object_type))
 
     # --- Running -----------------------------------------------------------------
 
@@ -192,7 +258,11 @@ class OperationCompiler:
             except GraphQLError as error:
                 raise Fallback("arguments refused") from error
             call = Call(actor, self.settings, arguments)
-            data[root.key] = await self._answer(root, audience, call, connection)
+            if isinstance(root.root, ResolverRoot):
+                assert root.picker is not None  # noqa: S101
+                data[root.key] = root.picker(await root.root.resolve(context, arguments))
+            else:
+                data[root.key] = await self._answer(root, audience, call, connection)
         return data
 
     async def _answer(
@@ -202,6 +272,10 @@ class OperationCompiler:
             variant = root.variant(audience, _prepare_node(call))
             rows, results = await variant.rows(connection, call)
             return variant.finish(rows, results) if rows else None
+        if isinstance(root.root, ListRoot):
+            variant = root.variant(audience, root.root.prepare(call))
+            rows, results = await variant.rows(connection, call)
+            return variant.finish(rows, results)
         assert isinstance(root.root, ConnectionRoot)  # noqa: S101
         page = _prepare_page(call, self.settings)
         variant = root.variant(audience, ConnectionShape(root.root.prepare(call), *page))
@@ -216,8 +290,12 @@ class OperationCompiler:
         output, _ = unwrap(root.definition.type)
         if isinstance(root.root, NodeRoot):
             fetch, finish = self._node(selections, root, output, shape)
-        else:
+        elif isinstance(root.root, ConnectionRoot):
             fetch, finish = self._connection(selections, root, root.root, output, shape)
+        elif isinstance(root.root, ListRoot):
+            fetch, finish = self._list(selections, root, root.root, output, shape)
+        else:
+            raise NotCompiled("a resolver's root has no statements of its own")
         statements: dict[int, Statement] = {}
         self._compile(fetch, build, statements)
         return Variant(statements, fetch, finish)
@@ -254,6 +332,34 @@ class OperationCompiler:
         fields = selections.collect(root.nodes, object_type)
         assemble = selections.function(selections.object(fetch, source, alias, object_type, fields))
         return fetch, lambda rows, results: assemble(rows[0], results)
+
+    def _list(
+        self,
+        selections: Selections,
+        root: CompiledRoot,
+        list_root: ListRoot,
+        output: Any,
+        shape: Shape,
+    ) -> tuple[Fetch, Any]:
+        object_type = _object_type(output.of_type if isinstance(output, GraphQLList) else output)
+        if isinstance(output, GraphQLList) == list_root.single:
+            raise NotCompiled(f"{root.key}: a list root of a single object, or the reverse")
+        source = selections.source(list_root.node_type)
+        alias = source.table.alias()
+        fetch = selections.new_fetch(alias)
+        fetch.where.extend(list_root.conditions(selections.build, alias, shape))
+        visible = selections.visible(source, alias) if list_root.visible else None
+        if visible is not None:
+            fetch.where.append(visible)
+        fetch.order = [
+            alias.c[name].desc() if descending else alias.c[name].asc()
+            for name, descending in list_root.order
+        ]
+        fields = selections.collect(root.nodes, object_type)
+        assemble = selections.function(selections.object(fetch, source, alias, object_type, fields))
+        if list_root.single:
+            return fetch, lambda rows, results: assemble(rows[0], results) if rows else None
+        return fetch, lambda rows, results: [assemble(row, results) for row in rows]
 
     def _connection(
         self,
@@ -343,6 +449,7 @@ class OperationCompiler:
 
 
 _ANY = Audience.__new__(Audience)
+_PROBE = Audience(Role.ADMIN, everything=True)
 
 
 def _prepare_node(call: Call) -> str:
@@ -417,6 +524,45 @@ def _beyond(
         beyond = columns[index] < params[index] if descending else columns[index] > params[index]
         clauses.append(sa.and_(*equal_before, beyond))
     return sa.or_(*clauses)
+
+
+def _picker(
+    selections: Selections,
+    output: Any,
+    nodes: list[FieldNode],
+    provides: Mapping[str, frozenset[str]],
+) -> Callable[[Any], Any]:
+    """The selection of ``nodes`` picked out of plain values of type ``output``."""
+    named, _ = unwrap(output)
+    if isinstance(named, GraphQLList):
+        item = _picker(selections, named.of_type, nodes, provides)
+        return lambda values: None if values is None else [item(value) for value in values]
+    if not isinstance(named, GraphQLObjectType):
+        return lambda value: value
+    known = provides.get(named.name)
+    if known is None:
+        raise NotCompiled(f"{named.name} of a resolver's answer")
+    fields: list[tuple[str, str, Callable[[Any], Any]]] = []
+    for key, field_nodes in selections.collect(nodes, named).items():
+        name = field_nodes[0].name.value
+        if name == "__typename":
+            type_name = named.name
+            fields.append((key, name, lambda _value, n=type_name: n))  # type: ignore[misc]
+        elif name in known:
+            sub = _picker(selections, named.fields[name].type, field_nodes, provides)
+            fields.append((key, name, sub))
+        else:
+            raise NotCompiled(f"{named.name}.{name} of a resolver's answer")
+
+    def pick(value: Any) -> Any:
+        if value is None:
+            return None
+        return {
+            key: (sub(value[name]) if name != "__typename" else sub(value))
+            for key, name, sub in fields
+        }
+
+    return pick
 
 
 def _object_type(output: Any) -> GraphQLObjectType:

@@ -32,15 +32,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.settings import Settings
 from schema.execution.compiled.compiler import OperationCompiler
-from schema.execution.compiled.roots import NodeRoot, Root
+from schema.execution.compiled.roots import NodeRoot, Root, aggregates, lists
 from schema.execution.compiled.roots.inventory import INVENTORY
 from schema.execution.compiled.roots.packages import PACKAGE_REQUESTS
 from schema.execution.compiled.roots.schemes import SCHEME_ENROLLMENTS
+from schema.execution.compiled.roots.summary import PACKAGE_ACTIVITY_SUMMARY
 from schema.execution.compiled.sources import (
     Fallback,
     NotCompiled,
     ObjectSource,
     consumers,
+    events,
     geography,
     inventory,
     packages,
@@ -62,13 +64,27 @@ CACHE_SIZE = 512
 
 SOURCES: Mapping[str, ObjectSource] = {
     source.name: source
-    for module in (consumers, geography, inventory, packages, schemes, staff)
+    for module in (consumers, events, geography, inventory, packages, schemes, staff)
     for source in module.SOURCES
 }
 ROOTS: Mapping[str, Root] = {
     "packageRequests": PACKAGE_REQUESTS,
     "inventory": INVENTORY,
     "schemeEnrollments": SCHEME_ENROLLMENTS,
+    "packageActivitySummary": PACKAGE_ACTIVITY_SUMMARY,
+    "packageRequestCounts": aggregates.PACKAGE_REQUEST_COUNTS,
+    "inventoryOverview": aggregates.INVENTORY_OVERVIEW,
+    "unreadNotificationCount": aggregates.UNREAD_NOTIFICATION_COUNT,
+    "schemeStats": aggregates.SCHEME_STATS,
+    "states": lists.STATES,
+    "packages": lists.PACKAGES,
+    "warehouses": lists.WAREHOUSES_LIST,
+    "schemes": lists.SCHEMES,
+    "me": lists.ME,
+    "plants": lists.PLANTS_ROOT,
+    "consumers": lists.CONSUMERS,
+    "users": lists.USERS,
+    "notifications": lists.NOTIFICATIONS,
     "node": NodeRoot(),
 }
 

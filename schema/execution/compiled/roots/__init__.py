@@ -12,7 +12,7 @@ A ``NodeRoot`` is ``node(id:)``: the object of the id's type, if the caller may 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,11 +46,45 @@ class ConnectionRoot:
 
 
 @dataclass(frozen=True, slots=True)
+class ListRoot:
+    """A root field answering a list of one source's rows (or, ``single``, one row or
+    null), kept by ``conditions`` in ``order`` (column names, descending or not). The
+    source's own visibility applies only when ``visible`` (roots that list what anyone
+    may see, or that apply the scope in ``conditions``, leave it out)."""
+
+    node_type: str
+    prepare: Callable[[Call], Shape]
+    conditions: Callable[[Build, FromClause, Shape], list[ColumnElement[bool]]]
+    order: tuple[tuple[str, bool], ...] = ()
+    single: bool = False
+    visible: bool = False
+
+
+def no_arguments(_call: Call) -> Shape:
+    return None
+
+
+def no_conditions(_build: Build, _rows: FromClause, _shape: Shape) -> list[ColumnElement[bool]]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
 class NodeRoot:
     """``node(id:)``."""
 
 
-Root = ConnectionRoot | NodeRoot
+@dataclass(frozen=True, slots=True)
+class ResolverRoot:
+    """A root field whose answer a resolver computes (an aggregate of several statements):
+    ``resolve(context, arguments)`` gives it as plain values, a dict per object holding
+    every field of ``provides`` (type name to field names), raising ``Fallback`` where the
+    field function would answer an error. The selection then picks from them."""
+
+    resolve: Callable[[Any, dict[str, Any]], Awaitable[Any]]
+    provides: Mapping[str, frozenset[str]]
+
+
+Root = ConnectionRoot | ListRoot | NodeRoot | ResolverRoot
 
 
 def date_range(given: Any) -> DateRange | None:

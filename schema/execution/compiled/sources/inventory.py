@@ -44,6 +44,13 @@ WAREHOUSE = ObjectSource(
         ),
         "active": Column("active"),
         "state": ToOne("State", "state_id"),
+        # resolvers.inventory.catalogue.stock_of_warehouse: by product name.
+        "stock": ToMany(
+            "StockLevel",
+            "warehouse_id",
+            order=(("Product.name", False), ("Product.id", False)),
+            joined=("Product", "product_id"),
+        ),
     },
 )
 

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from models.staff import User
-from schema.execution.compiled.sources import Column, NodeId, ObjectSource, ToOne
+from models.staff import User, UserPlant
+from schema.execution.compiled.sources import (
+    Column,
+    NodeId,
+    ObjectSource,
+    Through,
+    ToMany,
+    ToOne,
+)
 from schema.execution.compiled.values import enum_name
 
 USER = ObjectSource(
@@ -16,6 +23,12 @@ USER = ObjectSource(
         "phone": Column("phone"),
         "role": Column("role", enum_name),
         "active": Column("active"),
+        # Loaders.plants_by_user_id: the plants they work at that the caller may see.
+        "plants": ToMany(
+            "Plant",
+            order=(("name", False), ("id", False)),
+            through=Through(UserPlant.__table__, "user_id", "plant_id"),  # type: ignore[attr-defined]
+        ),
         "cluster": ToOne("Cluster", "cluster_id"),
         "state": ToOne("State", "state_id"),
     },
