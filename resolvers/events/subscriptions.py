@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -29,6 +29,7 @@ from resolvers.packages.requests import requests_by_id
 from resolvers.packages.rules import READERS
 
 REPLAY_PAGE = 200
+ValueT = TypeVar("ValueT")
 _CURSOR_PREFIX = "ev:"
 
 
@@ -171,6 +172,39 @@ def _require_reader(ctx: RequestContext) -> Actor:
 
 
 @dataclass(frozen=True, slots=True)
+class Following(Generic[ValueT]):
+    """What a subscription follows, decided when it starts (its checks passed): where
+    replay resumes and what it reads, which live events it wants, what they depend on
+    besides the event (``audience``: subscriptions with the same one receive the same
+    values), and ``values``, an event's values for the subscriber as they now are (the
+    actor of the context), possibly none."""
+
+    start: Position | None
+    where: Sequence[Any]
+    wants: Callable[[FeedEvent], bool]
+    audience: Hashable
+    values: Callable[[RequestContext, FeedEvent], Awaitable[list[ValueT]]]
+    notifications_for: int | None = None
+
+
+async def follow(ctx: RequestContext, following: Following[ValueT]) -> AsyncGenerator[ValueT, None]:
+    """A subscription of its own: replay, then live; each event checked against the
+    subscriber as they are at delivery (fresh actor and loaders, shared per user)."""
+    events = _events(
+        ctx,
+        after=following.start,
+        wants=following.wants,
+        where=following.where,
+        notifications_for=following.notifications_for,
+    )
+    async with aclosing(events) as items:
+        async for item in items:
+            await _fresh_actor(ctx, item)
+            for value in await following.values(ctx, item):
+                yield value
+
+
+@dataclass(frozen=True, slots=True)
 class RequestChange:
     """A package request's transition, as delivered to one subscriber."""
 
@@ -180,41 +214,57 @@ class RequestChange:
 
 
 async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageRequest | None:
-    actor = await _fresh_actor(ctx, item)
+    actor = ctx.require_actor()
     if actor.role not in READERS or not actor.scope.contains(item.event.plant_id):
         return None
     return (await requests_by_id(ctx, [item.event.subject_id]))[0]
 
 
-async def package_request_events(
+def scope_audience(actor: Actor) -> Hashable:
+    """What a request event's values depend on: the role and the plants in scope."""
+    return (actor.role, actor.scope.everything, actor.scope.plant_ids)
+
+
+def follow_request_events(
     ctx: RequestContext, *, plant_ids: list[int] | None, after: str | None
-) -> AsyncGenerator[RequestChange, None]:
+) -> Following[RequestChange]:
     """Every transition in the subscriber's scope (optionally narrowed to plants)."""
     actor = _require_reader(ctx)
     start = decode_cursor(after) if after is not None else None
     wanted = frozenset(plant_ids) if plant_ids is not None else None
     # The last known scope screens live events cheaply; each one that passes is
     # checked again against the subscriber as they are at delivery.
-    known = [actor]
+    known = [actor.scope]
 
     def wants(item: FeedEvent) -> bool:
         plant_id = item.event.plant_id
         return (
             item.event.topic == EventTopic.PACKAGE_REQUEST
-            and known[0].scope.contains(plant_id)
+            and known[0].contains(plant_id)
             and (wanted is None or plant_id in wanted)
         )
+
+    async def values(ctx: RequestContext, item: FeedEvent) -> list[RequestChange]:
+        known[0] = ctx.require_actor().scope
+        request = await _visible_request(ctx, item)
+        if request is None:
+            return []
+        return [RequestChange(encode_cursor(item.position), item.event, request)]
 
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
         actor.scope.narrow(plant_ids).restrict(col(OutboxEvent.plant_id)),
     ]
-    async with aclosing(_events(ctx, after=start, wants=wants, where=where)) as items:
-        async for item in items:
-            request = await _visible_request(ctx, item)
-            known[0] = ctx.require_actor()
-            if request is not None:
-                yield RequestChange(encode_cursor(item.position), item.event, request)
+    return Following(start, where, wants, scope_audience(actor), values)
+
+
+async def package_request_events(
+    ctx: RequestContext, *, plant_ids: list[int] | None, after: str | None
+) -> AsyncGenerator[RequestChange, None]:
+    following = follow_request_events(ctx, plant_ids=plant_ids, after=after)
+    async with aclosing(follow(ctx, following)) as changes:
+        async for change in changes:
+            yield change
 
 
 class AssignmentKind(StrEnum):
@@ -249,9 +299,7 @@ class Assignment:
     request: PackageRequest
 
 
-async def my_assignments(
-    ctx: RequestContext, *, after: str | None
-) -> AsyncGenerator[Assignment, None]:
+def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
     """Requests assigned or reassigned to the subscriber, taken off them, or sent back."""
     actor = _require_reader(ctx)
     start = decode_cursor(after) if after is not None else None
@@ -260,21 +308,31 @@ async def my_assignments(
     def wants(item: FeedEvent) -> bool:
         return assignment_kind(item.event, me) is not None
 
+    async def values(ctx: RequestContext, item: FeedEvent) -> list[Assignment]:
+        kind = assignment_kind(item.event, me)
+        request = await _visible_request(ctx, item)
+        if kind is None or request is None:
+            return []
+        return [Assignment(encode_cursor(item.position), kind, request)]
+
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
         actor.scope.restrict(col(OutboxEvent.plant_id)),
     ]
-    async with aclosing(_events(ctx, after=start, wants=wants, where=where)) as items:
-        async for item in items:
-            kind = assignment_kind(item.event, me)
-            request = await _visible_request(ctx, item)
-            if kind is not None and request is not None:
-                yield Assignment(encode_cursor(item.position), kind, request)
+    return Following(start, where, wants, ("user", me), values)
 
 
-async def notifications_added(
+async def my_assignments(
+    ctx: RequestContext, *, after: str | None
+) -> AsyncGenerator[Assignment, None]:
+    async with aclosing(follow(ctx, follow_assignments(ctx, after=after))) as assignments:
+        async for assignment in assignments:
+            yield assignment
+
+
+async def follow_notifications(
     ctx: RequestContext, *, after_notification_id: int | None
-) -> AsyncGenerator[Notification, None]:
+) -> Following[Notification]:
     """The subscriber's notifications as they are stored; resuming after one of them."""
     actor = ctx.require_actor()
     me = actor.user_id
@@ -297,13 +355,19 @@ async def notifications_added(
     def wants(item: FeedEvent) -> bool:
         return any(n.user_id == me for n in item.notifications)
 
+    async def values(_ctx: RequestContext, item: FeedEvent) -> list[Notification]:
+        return [n for n in item.notifications if n.user_id == me and not seen(item, n)]
+
     mine = col(OutboxEvent.id).in_(
         sa.select(col(Notification.outbox_event_id)).where(col(Notification.user_id) == me)
     )
-    events = _events(ctx, after=start, wants=wants, where=[mine], notifications_for=me)
-    async with aclosing(events) as items:
-        async for item in items:
-            await _fresh_actor(ctx, item)
-            for notification in item.notifications:
-                if notification.user_id == me and not seen(item, notification):
-                    yield notification
+    return Following(start, [mine], wants, ("user", me), values, notifications_for=me)
+
+
+async def notifications_added(
+    ctx: RequestContext, *, after_notification_id: int | None
+) -> AsyncGenerator[Notification, None]:
+    following = await follow_notifications(ctx, after_notification_id=after_notification_id)
+    async with aclosing(follow(ctx, following)) as notifications:
+        async for notification in notifications:
+            yield notification

@@ -6,12 +6,15 @@ received replays, in order, whatever happened meanwhile and then goes live.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
+from resolvers.context import RequestContext
 from resolvers.events import subscriptions as resolvers
 from resolvers.packages.rules import READERS
 from schema.context import Info
@@ -37,6 +40,14 @@ class AssignmentEvent:
     kind: AssignmentKind  # type: ignore[valid-type]
     request: PackageRequest
 
+    @classmethod
+    def of(cls, assignment: resolvers.Assignment) -> AssignmentEvent:
+        return cls(
+            cursor=assignment.cursor,
+            kind=assignment.kind,
+            request=PackageRequest.from_model(assignment.request),
+        )
+
 
 @strawberry.type(description="A step taken on a package request in your scope.")
 class PackageRequestEvent:
@@ -46,12 +57,63 @@ class PackageRequestEvent:
     at: datetime
     actor_id: strawberry.Private[int | None]
 
+    @classmethod
+    def of(cls, change: resolvers.RequestChange) -> PackageRequestEvent:
+        return cls(
+            cursor=change.cursor,
+            action=RequestAction(change.event.payload["action"]),
+            request=PackageRequest.from_model(change.request),
+            at=change.event.created_at,
+            actor_id=change.event.actor_id,
+        )
+
     @strawberry.field(description="Who took the step.")
     async def actor(self, info: Info) -> User | None:
         if self.actor_id is None:
             return None
         row = await info.context.loaders.user_by_id.load(self.actor_id)
         return User.from_model(row) if row else None
+
+
+# What each subscription follows, from its arguments (as the field functions read them),
+# and how its values become the field's objects: the field functions below use these,
+# and so do live subscriptions shared by an audience (schema.execution.live).
+
+
+async def follow_request_events(
+    ctx: RequestContext, arguments: dict[str, Any]
+) -> resolvers.Following[Any]:
+    plants = decode_ids(arguments.get("plantIds"), "Plant", ["plantIds"])
+    return resolvers.follow_request_events(ctx, plant_ids=plants, after=arguments.get("after"))
+
+
+async def follow_assignments(
+    ctx: RequestContext, arguments: dict[str, Any]
+) -> resolvers.Following[Any]:
+    return resolvers.follow_assignments(ctx, after=arguments.get("after"))
+
+
+async def follow_notifications(
+    ctx: RequestContext, arguments: dict[str, Any]
+) -> resolvers.Following[Any]:
+    after = arguments.get("after")
+    after_id = decode_id(after, "Notification", ["after"]) if after is not None else None
+    return await resolvers.follow_notifications(ctx, after_notification_id=after_id)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveField:
+    """A subscription field as live subscriptions run it."""
+
+    follow: Callable[[RequestContext, dict[str, Any]], Awaitable[resolvers.Following[Any]]]
+    convert: Callable[[Any], Any]
+
+
+LIVE_FIELDS = {
+    "packageRequestEvents": LiveField(follow_request_events, PackageRequestEvent.of),
+    "myAssignments": LiveField(follow_assignments, AssignmentEvent.of),
+    "notificationAdded": LiveField(follow_notifications, Notification.from_model),
+}
 
 
 @strawberry.type
@@ -66,13 +128,10 @@ class Subscription:
     async def my_assignments(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[AssignmentEvent, None]:
-        async with aclosing(resolvers.my_assignments(info.context, after=after)) as changes:
-            async for change in changes:
-                yield AssignmentEvent(
-                    cursor=change.cursor,
-                    kind=change.kind,
-                    request=PackageRequest.from_model(change.request),
-                )
+        following = resolvers.follow_assignments(info.context, after=after)
+        async with aclosing(resolvers.follow(info.context, following)) as assignments:
+            async for assignment in assignments:
+                yield AssignmentEvent.of(assignment)
 
     @strawberry.subscription(
         description=requirement(
@@ -88,17 +147,12 @@ class Subscription:
         plant_ids: list[strawberry.ID] | None = None,
         after: str | None = None,
     ) -> AsyncGenerator[PackageRequestEvent, None]:
-        plants = decode_ids(plant_ids, "Plant", ["plantIds"])
-        changes = resolvers.package_request_events(info.context, plant_ids=plants, after=after)
-        async with aclosing(changes):
+        following = await follow_request_events(
+            info.context, {"plantIds": plant_ids, "after": after}
+        )
+        async with aclosing(resolvers.follow(info.context, following)) as changes:
             async for change in changes:
-                yield PackageRequestEvent(
-                    cursor=change.cursor,
-                    action=RequestAction(change.event.payload["action"]),
-                    request=PackageRequest.from_model(change.request),
-                    at=change.event.created_at,
-                    actor_id=change.event.actor_id,
-                )
+                yield PackageRequestEvent.of(change)
 
     @strawberry.subscription(
         description=requirement(
@@ -110,8 +164,7 @@ class Subscription:
     async def notification_added(
         self, info: Info, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Notification, None]:
-        after_id = decode_id(after, "Notification", ["after"]) if after is not None else None
-        rows = resolvers.notifications_added(info.context, after_notification_id=after_id)
-        async with aclosing(rows):
+        following = await follow_notifications(info.context, {"after": after})
+        async with aclosing(resolvers.follow(info.context, following)) as rows:
             async for row in rows:
                 yield Notification.from_model(row)
