@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     request_timeout_seconds: float = Field(
         default=20.0, gt=0, description="A request still running after this is cancelled."
     )
+    live_groups: bool = Field(
+        default=True,
+        description="Live subscriptions with the same document, variables and audience "
+        "share one execution per event (schema/execution/live.py); off, each runs alone.",
+    )
     compiled_execution: bool = Field(
         default=True,
         description="Answer known documents with compiled SQL (schema/execution/compiled); "

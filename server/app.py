@@ -19,6 +19,7 @@ from core.logs import REQUEST_ID_HEADER
 from core.metrics import process_exiting
 from core.settings import Settings, get_settings
 from schema.execution.compiled.service import CompiledDocuments
+from schema.execution.live import LiveSubscriptions
 from server.headers import SecurityHeaders
 from server.http_metrics import HTTPMetrics, metrics_endpoint
 from server.limits import RequestLimits
@@ -47,7 +48,14 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
         if settings.compiled_execution
         else None
     )
-    graphql = GridlineGraphQL(schema, runtime, documents, compiled)
+    live = (
+        LiveSubscriptions(
+            schema, runtime.feed, runtime.actors, getattr(schema, "execution_context_class", None)
+        )
+        if settings.live_groups
+        else None
+    )
+    graphql = GridlineGraphQL(schema, runtime, documents, compiled, live)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -67,6 +75,8 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
         try:
             yield
         finally:
+            if live is not None:
+                await live.stop()
             await runtime.feed.stop()
             await runtime.engine.dispose()
             process_exiting()
@@ -98,4 +108,5 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
     )
     app.state.runtime = runtime
     app.state.compiled = compiled
+    app.state.live = live
     return app

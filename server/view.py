@@ -26,6 +26,7 @@ from core.logs import REQUEST_ID_HEADER
 from core.operation_tally import tallying
 from resolvers.context import RequestContext
 from schema.execution.compiled.service import CompiledDocuments
+from schema.execution.live import LiveSubscriptions
 from schema.execution.operation_log import log_operation, log_refused
 from server.runtime import Runtime
 from server.trusted_documents import (
@@ -74,6 +75,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         runtime: Runtime,
         documents: TrustedDocuments | None = None,
         compiled: CompiledDocuments | None = None,
+        live: LiveSubscriptions | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -85,6 +87,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.runtime = runtime
         self.documents = documents if documents is not None else TrustedDocuments.load()
         self.compiled = compiled
+        self.live = live
 
     def encode_json(self, data: object) -> str:
         """orjson: several times faster than json on a page of 50 requests. As text, for

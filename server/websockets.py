@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextlib import aclosing
 from typing import Any, Protocol, cast
 
+import orjson
 from graphql import GraphQLError
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -20,6 +23,7 @@ from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWS
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
 from resolvers.context import RequestContext
+from schema.execution.live import LiveSubscriptions
 from server.runtime import Runtime
 from server.trusted_documents import DocumentRefused
 
@@ -28,6 +32,7 @@ class AdmittingView(Protocol):
     """What the handlers need of the view they serve."""
 
     runtime: Runtime
+    live: LiveSubscriptions | None
 
     def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData: ...
 
@@ -76,6 +81,34 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
             with contextlib.suppress(asyncio.CancelledError):
                 await self.ping_task
         await super().shutdown()
+
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
+        """A live subscription shared by its audience (schema.execution.live) when it is
+        one; any other operation the standard way."""
+        view: AdmittingView = self.view  # type: ignore[assignment]
+        stream = None
+        if view.live is not None and operation.query:
+            stream = await view.live.open(
+                self.context, operation.query, operation.variables, operation.operation_name
+            )
+        if stream is None:
+            await super().run_operation(operation)
+            return
+        try:
+            async with aclosing(stream):
+                async for payload in stream:
+                    # Encoded once for the whole group: the payload is sent as it is.
+                    fragment: Any = orjson.Fragment(payload)
+                    await operation.send_operation_message(
+                        {"id": operation.id, "type": "next", "payload": fragment}
+                    )
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except Exception as error:
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:

@@ -6,7 +6,7 @@ received replays, in order, whatever happened meanwhile and then goes live.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +14,7 @@ from typing import Any
 
 import strawberry
 
+from auth.actor import Actor
 from resolvers.context import RequestContext
 from resolvers.events import subscriptions as resolvers
 from resolvers.packages.rules import READERS
@@ -107,12 +108,20 @@ class LiveField:
 
     follow: Callable[[RequestContext, dict[str, Any]], Awaitable[resolvers.Following[Any]]]
     convert: Callable[[Any], Any]
+    # What the values depend on for this subscriber as they now are (Following.audience).
+    audience: Callable[[Actor], Hashable]
+
+
+def _the_user(actor: Actor) -> Hashable:
+    return ("user", actor.user_id)
 
 
 LIVE_FIELDS = {
-    "packageRequestEvents": LiveField(follow_request_events, PackageRequestEvent.of),
-    "myAssignments": LiveField(follow_assignments, AssignmentEvent.of),
-    "notificationAdded": LiveField(follow_notifications, Notification.from_model),
+    "packageRequestEvents": LiveField(
+        follow_request_events, PackageRequestEvent.of, resolvers.scope_audience
+    ),
+    "myAssignments": LiveField(follow_assignments, AssignmentEvent.of, _the_user),
+    "notificationAdded": LiveField(follow_notifications, Notification.from_model, _the_user),
 }
 
 
