@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,8 +43,32 @@ def issue_access_token(
     return IssuedToken(jwt.encode(claims, settings.secret_key, algorithm=ALGORITHM), expires_at)
 
 
+# Tokens already verified, with their user and expiry: a client sends the same token
+# with every request for its lifetime, and checking the signature again each time cost
+# about a sixth of a compiled document's time. Keyed by the whole token and secret, so only
+# the very token that was verified is answered from here, and never after it expires.
+_VERIFIED: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()
+VERIFIED_KEPT = 10_000
+
+
 def user_id_from_access_token(token: str, settings: Settings) -> int:
     """The user the token was issued to, if it is a valid, unexpired access token."""
+    key = (token, settings.secret_key)
+    known = _VERIFIED.get(key)
+    if known is not None:
+        user_id, expires = known
+        if time.time() < expires:
+            return user_id
+        del _VERIFIED[key]
+    user_id, expires = _verify(token, settings)
+    _VERIFIED[key] = (user_id, expires)
+    if len(_VERIFIED) > VERIFIED_KEPT:
+        _VERIFIED.popitem(last=False)
+    return user_id
+
+
+def _verify(token: str, settings: Settings) -> tuple[int, float]:
+    """The token's user and expiry (seconds since the epoch), if it is a valid access token."""
     try:
         claims = jwt.decode(
             token,
@@ -55,7 +81,7 @@ def user_id_from_access_token(token: str, settings: Settings) -> int:
     if claims.get("typ") != ACCESS_TOKEN_TYPE:
         raise InvalidTokenError("not an access token")
     try:
-        return int(claims["sub"])
+        return int(claims["sub"]), float(claims["exp"])
     except (TypeError, ValueError) as error:
         raise InvalidTokenError("malformed subject") from error
 

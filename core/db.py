@@ -23,6 +23,13 @@ from core.settings import Settings
 WRITE_OPTION = "gridline_write"
 
 
+# Joins are planned in the order the statements write them. Compiled documents write the
+# filtered page first and then LEFT JOIN each relation by its key, the order a good plan
+# takes anyway; searching for another made planning cost more than running (the In
+# Process tab of one plant: 2.4 ms planning, 0.5 ms running; 0.35 ms planning in order).
+POSTGRES_SESSION_SETTINGS = {"join_collapse_limit": "1"}
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """An engine for ``settings.database_url``, with per-connection SQLite pragmas."""
     if settings.is_sqlite:
@@ -34,6 +41,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
         pool_pre_ping=settings.database_pool_pre_ping,
+        connect_args={"server_settings": POSTGRES_SESSION_SETTINGS},
     )
 
 

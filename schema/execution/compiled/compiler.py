@@ -31,6 +31,7 @@ from sqlalchemy.engine import Dialect
 from strawberry.relay.types import GlobalID, GlobalIDValueError
 
 from core.settings import Settings
+from models.base import UTCDateTime
 from models.staff import Role
 from resolvers.errors import DomainError
 from resolvers.pagination import PageArgs, decode_cursor, validate_page_args
@@ -393,8 +394,15 @@ class OperationCompiler:
         ]
         fetch.limit = build.param(lambda call: call.values["limit"], sa.Integer(), "limit")
         key_indexes = [fetch.column(column) for column in key_columns]
+        encode = values.cursor
+        if (
+            len(keys) == 2
+            and isinstance(key_columns[0].type, UTCDateTime)
+            and keys[1].column == "id"
+        ):
+            encode = values.cursor_of_instant_and_id  # the usual key, written directly
         cursor = (
-            f"{selections.code.bind(values.cursor, 'cursor')}("
+            f"{selections.code.bind(encode, 'cursor')}("
             + ", ".join(f"row[{index}]" for index in key_indexes)
             + ")"
         )

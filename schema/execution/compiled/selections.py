@@ -9,6 +9,7 @@ the order graphql-core would collect them.
 
 from __future__ import annotations
 
+from binascii import b2a_base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,8 @@ from schema.execution.compiled.sources import (
     ToMany,
     ToOne,
 )
-from schema.execution.compiled.values import as_is, global_id
+from schema.execution.compiled.statements import names_are_values
+from schema.execution.compiled.values import as_is, day, enum_name, instant
 
 STRAWBERRY_FIELD = "strawberry-definition"
 
@@ -254,13 +256,20 @@ class Selections:
         code = self.code
         if isinstance(kind, NodeId):
             index = fetch.column(alias.c[kind.column])
-            return f"{code.bind(global_id(source.type_name), 'id')}(row[{index}])"
+            # relay.GlobalID as a string: base64 of b"Type:id", written inline.
+            prefix = code.bind(f"{source.type_name}:".encode(), "prefix")
+            return f"_b2a({prefix} + str(row[{index}]).encode(), newline=False).decode()"
         if isinstance(kind, Column):
-            index = fetch.column(alias.c[kind.name])
-            if kind.encode is as_is:
-                return f"row[{index}]"
+            column = alias.c[kind.name]
+            index = fetch.column(column)
+            value = f"row[{index}]"
+            if kind.encode is as_is or (kind.encode is enum_name and names_are_values(column.type)):
+                return value
+            inline = INLINE.get(kind.encode)
+            if inline is not None:
+                return f"(None if {value} is None else {inline.format(value)})"
             encode = code.bind(kind.encode, "encode")
-            return f"(None if row[{index}] is None else {encode}(row[{index}]))"
+            return f"(None if {value} is None else {encode}({value}))"
         if isinstance(kind, Computed):
             values = "".join(f", row[{fetch.column(alias.c[name])}]" for name in kind.columns)
             return f"{code.bind(kind.compute, 'compute')}({code.settings}{values})"
@@ -392,11 +401,25 @@ class Selections:
         return f"[{assemble}(item, results) for item in {items}]"
 
 
+# Encoders written into the generated code instead of called (a call per value is most
+# of their cost): instants and days by isoformat, enums by name.
+INLINE: dict[Callable[[Any], Any], str] = {
+    instant: "{}.isoformat()",
+    day: "{}.isoformat()",
+    enum_name: "_enum_name({})",
+}
+
+
 class Code:
     """The names generated code refers to: encoders, computations, nested assemblies."""
 
     def __init__(self, settings: Any) -> None:
-        self.names: dict[str, Any] = {"_settings": settings, "_null": _null}
+        self.names: dict[str, Any] = {
+            "_settings": settings,
+            "_null": _null,
+            "_b2a": b2a_base64,
+            "_enum_name": enum_name,
+        }
         self.settings = "_settings"
         self.null = "_null"
 

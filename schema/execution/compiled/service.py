@@ -22,12 +22,15 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     OperationDefinitionNode,
     parse,
     validate,
+    visit,
 )
+from graphql import Visitor as GraphQLVisitor
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.settings import Settings
@@ -58,6 +61,29 @@ from schema.execution.limits import (
 )
 
 logger = logging.getLogger("gridline.compiled")
+
+
+def _too_long_or_nul(value: Any, limit: int) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return len(value) > limit or any(_too_long_or_nul(item, limit) for item in value)
+    if isinstance(value, dict):
+        return any(_too_long_or_nul(item, limit) for item in value.values())
+    return False
+
+
+def _asks_for_nodes(document: DocumentNode) -> bool:
+    found = []
+
+    class Visitor(GraphQLVisitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            if node.name.value == "nodes" and node.arguments:
+                found.append(node)
+
+    visit(document, Visitor())
+    return bool(found)
+
 
 COMPILE_AFTER_SIGHTINGS = 3
 CACHE_SIZE = 512
@@ -102,6 +128,8 @@ class Entry:
     document: DocumentNode | None
     operations: dict[str | None, OperationCompiler | str]
     sightings: int = 0
+    # Whether its cost stays under the limit whatever page sizes are asked (checked once).
+    cost_bounded: bool = False
 
 
 class CompiledDocuments:
@@ -198,7 +226,14 @@ class CompiledDocuments:
                 )
             except NotCompiled as reason:
                 operations[name] = str(reason)
-        entry = Entry(document, operations)
+        if not errors and (
+            input_list_errors(document, {}, self.settings.max_input_list_length)
+            or nul_text_errors(document, {})
+        ):
+            # Its literals alone break an input limit: the standard way refuses it.
+            operations = dict.fromkeys(operations, "refused by the input limits")
+        bounded = not errors and self._cost_bounded(document)
+        entry = Entry(document, operations, cost_bounded=bounded)
         self._remember(query, entry)
         return entry
 
@@ -215,7 +250,7 @@ class CompiledDocuments:
             return None
         entry = self.entries[query]
         assert entry.document is not None  # noqa: S101
-        if self._refused(entry.document, compiled.operation, variables or {}):
+        if self._refused(entry, compiled.operation, variables or {}):
             return None
         try:
             async with self.connections, self.engine.connect() as connection:
@@ -229,15 +264,38 @@ class CompiledDocuments:
         name = compiled.operation.name
         return Answer(data, name.value if name is not None else None)
 
-    def _refused(
-        self, document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]
-    ) -> bool:
-        """Whether ``QueryLimits`` would refuse these variables (the standard way says how)."""
+    def _cost_bounded(self, document: DocumentNode) -> bool:
+        """Whether every operation's cost stays under the limit with every page at its
+        largest: then no request's variables can make it too costly. (A list of ids, as
+        ``nodes`` takes, can be as long as the input lists allow: not bounded here.)"""
         settings = self.settings
-        if input_list_errors(document, variables, settings.max_input_list_length):
+        if _asks_for_nodes(document):
+            return False
+        largest: dict[str, Any] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                for variable in definition.variable_definitions or ():
+                    largest[variable.variable.name.value] = settings.page_size_max
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                name = definition.name.value if definition.name else None
+                cost = estimate_cost(self.schema, document, largest, settings, name)
+                if cost > settings.max_query_cost:
+                    return False
+        return True
+
+    def _refused(
+        self, entry: Entry, operation: OperationDefinitionNode, variables: dict[str, Any]
+    ) -> bool:
+        """Whether ``QueryLimits`` would refuse these variables (the standard way says how).
+
+        The document's own literals passed the input limits when it was compiled; what is
+        left to check is in the variables: lists too long, text holding U+0000."""
+        settings = self.settings
+        if _too_long_or_nul(variables, settings.max_input_list_length):
             return True
-        if nul_text_errors(document, variables):
-            return True
+        if entry.cost_bounded:
+            return False
         name = operation.name.value if operation.name else None
-        cost = estimate_cost(self.schema, document, variables, settings, name)
+        cost = estimate_cost(self.schema, entry.document, variables, settings, name)
         return cost > settings.max_query_cost

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.operation_tally import record_statement
+from models.base import UTCDateTime
 from schema.execution.compiled.sources import Call, Getter
 
 Row = Sequence[Any]
@@ -90,10 +91,20 @@ def _result_conversion(type_: Any, dialect: Dialect) -> Convert | None:
 
     asyncpg's numeric conversions want the column's type oid, which only a cursor knows;
     asyncpg returns those values as Python numbers already, so none is needed."""
+    if dialect.name == "postgresql" and isinstance(type_, UTCDateTime):
+        return None  # asyncpg gives timestamptz as aware UTC datetimes already
+    if names_are_values(type_):
+        return None  # the stored value is the enum's name, which is what is written out
     try:
         return cast("Convert | None", type_._cached_result_processor(dialect, None))
     except TypeError:
         return None
+
+
+def names_are_values(type_: Any) -> bool:
+    """An enum column whose members' values are their names: its raw value is its name."""
+    enum_class = getattr(type_, "enum_class", None)
+    return enum_class is not None and all(m.name == m.value for m in enum_class)
 
 
 def _constant(value: Any) -> Getter:
