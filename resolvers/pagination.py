@@ -13,12 +13,13 @@ import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.base import UTCDateTime
 from models.expressions import one_of
 from resolvers.errors import DomainError, ErrorCode
 
@@ -79,17 +80,46 @@ def encode_cursor(values: Sequence[CursorValue]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, expected_length: int, argument: str) -> list[CursorValue]:
+def decode_cursor(cursor: str, types: Sequence[Any], argument: str) -> list[CursorValue]:
+    """The values of a cursor of a list sorted by columns of ``types`` (SQLAlchemy types,
+    one per key), each checked to be a value of its column: anything else a client sends
+    (another list's cursor, a forged one) is a VALIDATION error, never a database one."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(values, list) or len(values) != expected_length:
+        if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
-        return [_decode_value(v) for v in values]
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        decoded = [_decode_value(v) for v in values]
+        for value, type_ in zip(decoded, types, strict=True):
+            _check_value(value, type_)
+        return decoded
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as error:
         raise DomainError(
             ErrorCode.VALIDATION, f"`{argument}` is not a cursor of this list.", [argument]
         ) from error
+
+
+INT32 = 2**31
+INT64 = 2**63
+
+
+def _check_value(value: CursorValue, type_: Any) -> None:
+    """``value`` is one a column of ``type_`` can be compared with; ValueError if not."""
+    if isinstance(type_, sa.TypeDecorator) and not isinstance(type_, UTCDateTime):
+        type_ = type_.impl  # SQLModel's AutoString is a decorated String
+    if isinstance(type_, UTCDateTime | sa.DateTime):
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError("not an instant")
+        value.astimezone(UTC)  # OverflowError where UTC cannot represent it
+    elif isinstance(type_, sa.Date):
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise ValueError("not a day")
+    elif isinstance(type_, sa.Integer):
+        bound = INT64 if isinstance(type_, sa.BigInteger) else INT32
+        if not isinstance(value, int) or isinstance(value, bool) or not -bound <= value < bound:
+            raise ValueError("not an id")
+    elif isinstance(type_, sa.String) and (not isinstance(value, str) or "\x00" in value):
+        raise ValueError("not a text")
 
 
 def after_predicate(keys: Sequence[SortKey], values: Sequence[CursorValue]) -> Any:
@@ -137,11 +167,12 @@ async def paginate(
     size, backwards = validate_page_args(args, default_size=default_size, max_size=max_size)
     order = _reverse(keys) if backwards else list(keys)
     page_statement = statement
+    types = [key.column.type for key in keys]
     if args.after is not None:
-        values = decode_cursor(args.after, len(keys), "after")
+        values = decode_cursor(args.after, types, "after")
         page_statement = page_statement.where(after_predicate(keys, values))
     if args.before is not None:
-        values = decode_cursor(args.before, len(keys), "before")
+        values = decode_cursor(args.before, types, "before")
         page_statement = page_statement.where(after_predicate(_reverse(keys), values))
     page_statement = page_statement.order_by(*order_by_clauses(order)).limit(size + 1)
 
@@ -191,9 +222,8 @@ async def paginate_partitioned(
         )
     filtered = statement.where(one_of(partition_column, parent_ids))
     if args.after is not None:
-        filtered = filtered.where(
-            after_predicate(keys, decode_cursor(args.after, len(keys), "after"))
-        )
+        types = [key.column.type for key in keys]
+        filtered = filtered.where(after_predicate(keys, decode_cursor(args.after, types, "after")))
     row_number = (
         sa.func.row_number()
         .over(partition_by=partition_column, order_by=order_by_clauses(keys))

@@ -45,8 +45,10 @@ def decode_cursor(cursor: str) -> Position:
         if not raw.startswith(_CURSOR_PREFIX):
             raise ValueError(raw)
         tx_id, event_id = raw.removeprefix(_CURSOR_PREFIX).split(":")
+        if not (tx_id.isascii() and tx_id.isdigit() and event_id.isascii() and event_id.isdigit()):
+            raise ValueError(raw)
         position = (int(tx_id), int(event_id))
-        if min(position) < 0:
+        if max(position) >= 2**63:  # positions are 64-bit numbers
             raise ValueError(raw)
     except (ValueError, UnicodeDecodeError, binascii.Error) as error:
         raise DomainError(

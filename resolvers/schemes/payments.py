@@ -113,6 +113,12 @@ async def _record_payment(
                 "A cancelled enrolment takes no payments.",
                 input_field("enrollmentId"),
             )
+        if paid_at < enrollment.enrolled_at:
+            raise invalid(
+                "A payment cannot be dated before the enrolment "
+                f"({enrollment.enrolled_at.date().isoformat()}).",
+                input_field("paidAt"),
+            )
         # One guarded statement: concurrent payments can never take it past the price.
         table = SchemeEnrollment.__table__  # type: ignore[attr-defined]
         updated = (

@@ -290,7 +290,7 @@ async def _paginate_by_arrears(
     keys = (SortKey(arrears, "arrears_since"), SortKey(col(SchemeEnrollment.id), "id"))
     page_statement = statement.add_columns(arrears)
     if page.after is not None:
-        values = decode_cursor(page.after, len(keys), "after")
+        values = decode_cursor(page.after, [key.column.type for key in keys], "after")
         page_statement = page_statement.where(after_predicate(keys, values))
     page_statement = page_statement.order_by(*order_by(keys)).limit(size + 1)
     async with ctx.sessions() as session:

@@ -105,6 +105,24 @@ TYPED_STRINGS = (
     "x" * 600,  # over the 500 of reasons and notes
     "w" * 1000,  # the most a package request's note may have
 )
+
+
+def _cursor(raw: str) -> str:
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+# Cursors a client should never send: of the wrong shape, type or range, for lists and
+# for subscriptions (``after``).
+FORGED_CURSORS = (
+    _cursor('["zzz",99999999999999999999]'),
+    _cursor('["zzz",2147483648]'),
+    _cursor('[{"t":"2026-01-01T00:00:00"},1]'),
+    _cursor('[{"t":"0001-01-01T00:00:00+05:30"},1]'),
+    _cursor('[{"d":"2026-01-01"},"1"]'),
+    _cursor("[true,1]"),
+    _cursor("ev:0:" + "9" * 20),
+    _cursor("ev:-1:5"),
+)
 DATES = ("2025-01-01", "2024-02-29", "2026-12-31", "2020-06-15")
 JUNK_DATES = ("2025-13-01", "2025-02-30", "", "yesterday", "0001-01-01", "9999-12-31")
 DATETIMES = ("2025-01-01T10:00:00+05:30", "2025-06-30T23:59:59Z", "2024-02-29T00:00:00")
@@ -146,7 +164,8 @@ def scalar_strategies() -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     return {
         "ID": st.sampled_from(ids),
         "Int": st.sampled_from(ints),
-        "String": st.sampled_from(_nodes(TYPED_STRINGS)) | st.text(max_size=40).map(_string),
+        "String": st.sampled_from(_nodes(TYPED_STRINGS + FORGED_CURSORS))
+        | st.text(max_size=40).map(_string),
         "Date": st.sampled_from(_nodes(DATES * 2 + JUNK_DATES)),
         "DateTime": st.sampled_from(_nodes(DATETIMES * 2 + JUNK_DATETIMES)),
         "Decimal": st.sampled_from(_nodes(DECIMALS * 2 + JUNK_DECIMALS)),

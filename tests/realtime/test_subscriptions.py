@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -293,12 +294,23 @@ async def test_a_subscriber_that_falls_behind_is_ended_with_a_clear_error(
 async def test_a_malformed_cursor_is_a_clear_error(
     app: Starlette, world: World, feed: EventFeed
 ) -> None:
+    forged = [
+        "not-a-cursor",
+        base64.urlsafe_b64encode(b"ev:0:" + b"9" * 20).decode(),  # past 64 bits
+        base64.urlsafe_b64encode(b"ev:-1:5").decode(),
+        base64.urlsafe_b64encode(b"ev:1:+5").decode(),
+    ]
     async with connected(app, world.token("cluster1")) as socket:
-        await socket.subscribe("1", REQUEST_EVENTS, {"after": "not-a-cursor"})
-        message = await socket.receive()
-        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-        assert errors[0]["extensions"]["code"] == "VALIDATION"
-        assert "cursor" in errors[0]["message"]
+        for number, cursor in enumerate(forged):
+            await socket.subscribe(str(number), REQUEST_EVENTS, {"after": cursor})
+            message = await socket.receive()
+            while message["type"] == "complete":  # the previous subscription's end
+                message = await socket.receive()
+            assert message["id"] == str(number)
+            payload = message["payload"]
+            errors = payload if message["type"] == "error" else payload["errors"]
+            assert errors[0]["extensions"]["code"] == "VALIDATION", cursor
+            assert "cursor" in errors[0]["message"]
 
 
 async def test_roles_that_may_not_read_requests_are_refused(

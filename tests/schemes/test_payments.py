@@ -87,10 +87,20 @@ async def test_over_payment_and_bad_amounts_are_refused(
         )
         assert codes(refused) == ["VALIDATION"], amount
     future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    refused = await pay(
-        client, world, "csa1", enrollmentId=enrollment_id, amount="1", reference="X", paidAt=future
-    )
-    assert codes(refused) == ["VALIDATION"]
+    # Before the enrolment existed: the day before, and the first day there is.
+    before_enrolment = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    for paid_at in (future, before_enrolment, "0001-01-01T00:00:00+00:00"):
+        refused = await pay(
+            client,
+            world,
+            "csa1",
+            enrollmentId=enrollment_id,
+            amount="1",
+            reference="X",
+            paidAt=paid_at,
+        )
+        assert codes(refused) == ["VALIDATION"], paid_at
+        assert refused["errors"][0]["field"] == ["input", "paidAt"]
     assert await snapshot(db) == before
 
 

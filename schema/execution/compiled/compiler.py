@@ -505,7 +505,7 @@ def _beyond(
     build: Build, columns: list[Any], keys: tuple[SortKey, ...], argument: str, *, reverse: bool
 ) -> Any:
     """``resolvers.pagination.after_predicate`` with the cursor's values bound."""
-    count = len(keys)
+    types = [column.type for column in columns]
 
     def cursor_value(index: int) -> Any:
         def value(call: Call) -> Any:
@@ -513,7 +513,7 @@ def _beyond(
             if decoded is None:
                 cursor = getattr(call.values["page"], argument)
                 try:
-                    decoded = decode_cursor(cursor, count, argument)
+                    decoded = decode_cursor(cursor, types, argument)
                 except DomainError as error:
                     raise Fallback("cursor refused") from error
                 call.values[("cursor", argument)] = decoded

@@ -1,9 +1,11 @@
 """Which documents are compiled, and answering a request with a compiled one.
 
 The trusted documents (``queries/``) are compiled when the service starts; any other
-document is compiled the third time its text arrives (an analyst's one-off query is not
-worth it; a client's repeated one is). A document that cannot be compiled is remembered
-with the reason, which ``gridline compiled`` prints.
+document the first time its text arrives (parsing, validating and compiling it once costs
+a few milliseconds, about what one standard execution costs; and a document answers the
+same way, at the same cost in statements, from its first request on). The last
+``CACHE_SIZE`` other texts are kept. A document that cannot be compiled is remembered
+with the reason, which ``gridline compiled`` prints for the trusted ones.
 
 ``answer`` gives the response body, or None when the request must run the standard way:
 a document or caller variant not compiled, a limit that would refuse the request, or
@@ -85,7 +87,6 @@ def _asks_for_nodes(document: DocumentNode) -> bool:
     return bool(found)
 
 
-COMPILE_AFTER_SIGHTINGS = 3
 CACHE_SIZE = 512
 
 SOURCES: Mapping[str, ObjectSource] = {
@@ -127,7 +128,6 @@ class Entry:
 
     document: DocumentNode | None
     operations: dict[str | None, OperationCompiler | str]
-    sightings: int = 0
     # Whether its cost stays under the limit whatever page sizes are asked (checked once).
     cost_bounded: bool = False
 
@@ -175,15 +175,9 @@ class CompiledDocuments:
     def operation(self, query: str, operation_name: str | None) -> OperationCompiler | None:
         entry = self.entries.get(query)
         if entry is None:
-            entry = Entry(None, {})
-            self._remember(query, entry)
+            entry = self._compile(query)
         else:
             self.entries.move_to_end(query)
-        if entry.document is None and not entry.operations:
-            entry.sightings += 1
-            if entry.sightings < COMPILE_AFTER_SIGHTINGS:
-                return None
-            entry = self._compile(query)
         found = entry.operations.get(operation_name)
         if found is None and operation_name is None and len(entry.operations) == 1:
             found = next(iter(entry.operations.values()))
