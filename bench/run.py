@@ -53,7 +53,6 @@ def server_environment(url: str, secret_key: str) -> dict[str, str]:
         "GRIDLINE_SECRET_KEY": secret_key,
         "GRIDLINE_ENVIRONMENT": "production",
         "GRIDLINE_LOG_LEVEL": "WARNING",
-        "GRIDLINE_SEED_DEMO_WHEN_EMPTY": "false",
     }
 
 
