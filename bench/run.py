@@ -166,7 +166,7 @@ def bench_database(
                         (
                             "floor",
                             floor_server,
-                            f"/{load.screen}",
+                            f"/{load.operation}",
                             checks[load.screen]["floor_statements"],
                         ),
                     ):

@@ -27,6 +27,12 @@ class Caller:
     def params(self, db: Database) -> list[Any]:
         return [] if self.plant_ids is None else [db.ids(self.plant_ids)]
 
+    def narrow(self, plant_ids: list[int]) -> Caller:
+        """The caller's scope intersected with a filter's plants (auth/scope.py's narrow)."""
+        wanted = set(plant_ids)
+        kept = wanted if self.plant_ids is None else wanted & set(self.plant_ids)
+        return Caller(self.user_id, self.role, sorted(kept))
+
 
 def _actor_sql(db: Database) -> str:
     listed = "ARRAY({})" if db.postgres else "(SELECT json_group_array(x) FROM ({}))"

@@ -14,12 +14,20 @@ from bench.floor.values import aware, cursor, global_id, instant, money, node_id
 async def in_process_tab(
     db: Database, caller: Caller, variables: dict[str, Any], screen: Screen
 ) -> dict[str, Any]:
-    """queries/InProcessTab.graphql (no plant filter, no assignedToMe)."""
+    """queries/InProcessTab.graphql, over every plant in scope or over ``plantIds``
+    (kept within the scope, as the resolver narrows it); no ``assignedToMe``, no ``after``.
+    """
     if caller.role not in REQUEST_READERS:
         raise Forbidden
     size = int(variables.get("first") or screen.page_size_default)
     scoped = caller.params(db)
     n = len(scoped)
+    # The rows: of the caller's plants, or of those of the filter among them. The joined
+    # consumer and plant stay scoped by the caller alone, as the document's fields are.
+    wanted = variables.get("plantIds")
+    rows_of = caller if wanted is None else caller.narrow([node_id(v, "Plant") for v in wanted])
+    listed = [] if rows_of is caller else rows_of.params(db)
+    at = 1 if rows_of is caller else n + 1
     sql = (
         "SELECT r.id, r.service, r.stage, r.version, r.created_at, r.updated_at, "
         "c.id, c.account_number, c.name, c.phone, c.status, p.id, p.name, "
@@ -30,10 +38,10 @@ async def in_process_tab(
         "LEFT JOIN packages cp ON cp.id = r.current_package_id "
         "LEFT JOIN packages rp ON rp.id = r.requested_package_id "
         "LEFT JOIN users a ON a.id = r.assignee_id "
-        f"WHERE {caller.where(db, 'r.plant_id', 1)} AND r.stage = 'IN_PROCESS' "
-        f"ORDER BY r.created_at DESC, r.id DESC LIMIT {db.param(n + 1)}"
+        f"WHERE {rows_of.where(db, 'r.plant_id', at)} AND r.stage = 'IN_PROCESS' "
+        f"ORDER BY r.created_at DESC, r.id DESC LIMIT {db.param(n + len(listed) + 1)}"
     )
-    found = await db.rows(sql, *scoped, size + 1)
+    found = await db.rows(sql, *scoped, *listed, size + 1)
     edges = []
     for row in found[:size]:
         created = aware(row[4])
