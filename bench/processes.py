@@ -152,9 +152,7 @@ def floor_command(port: int, workers: int) -> list[str]:
 def find_wrk() -> str:
     found = shutil.which("wrk")
     if found is None:
-        raise SystemExit(
-            "wrk is not installed: `apt-get install -y wrk` (make bench does it when run as root)"
-        )
+        raise SystemExit("wrk is not installed: `apt-get install -y wrk` (Debian's package)")
     return found
 
 

@@ -10,11 +10,21 @@ HEADER = """# Benchmark results
 
 Written by `make bench` (`bench/run.py`) from the newest `*.json` of each database here.
 GraphQL is `gridline serve` on the large demo world (200 plants, 200,000 consumers,
-50,000 requests); the floor is `bench/floor.py`, the same answers from hand-written SQL,
+50,000 requests); the floor is `bench/floor/`, the same answers from hand-written SQL,
 run the same way in the same run. Load from `wrk` on the same machine. *ratio* is GraphQL's
 requests per second over the floor's; CPU is the server's process tree (100% = one core);
 statements are per request, sign-in check included.
+
+PostGraphile 5 (`bench/postgraphile/`, the Amber preset, production mode, on the Node 22
+that npm installs for the bench) runs in the same run on PostgreSQL only, with as many
+processes as Gridline, and answers the per-plant In Process tab (`InProcessTabOnePlant`:
+one plant, its 20 newest requests in process, the app's default page), checked first to
+answer the same requests with the same values. It has no authentication configured: it
+answers without a token and scopes nothing, where Gridline checks the token and the
+caller's plants on every request. *ratio Gridline/PostGraphile* is Gridline's requests
+per second over PostGraphile's; its statements are not counted.
 """
+PEER = "postgraphile"
 
 
 def newest_results(directory: Path) -> list[dict[str, Any]]:
@@ -38,11 +48,29 @@ def _pairs(result: dict[str, Any]) -> dict[tuple[int, str, int], dict[str, dict[
     return pairs
 
 
-def _ratio(pair: dict[str, dict[str, Any]]) -> float | None:
-    graphql, floor = pair.get("graphql"), pair.get("floor")
-    if not graphql or not floor or not floor["rps"]:
+def _ratio(pair: dict[str, dict[str, Any]], other: str = "floor") -> float | None:
+    """GraphQL's requests per second over ``other``'s (the floor, or the peer)."""
+    graphql, theirs = pair.get("graphql"), pair.get(other)
+    if not graphql or not theirs or not theirs["rps"]:
         return None
-    return float(graphql["rps"]) / float(floor["rps"])
+    return float(graphql["rps"]) / float(theirs["rps"])
+
+
+def _peer_cell(pair: dict[str, dict[str, Any]]) -> str:
+    """PostGraphile's req/s (ratio Gridline/PostGraphile), or nothing where it did not run."""
+    run = pair.get(PEER)
+    if run is None:
+        return ""
+    if not run["requests"]:
+        return f"none completed in {run['seconds']:g} s"
+    ratio = _ratio(pair, PEER)
+    return f"{run['rps']:.0f} ({ratio:.2f})" if ratio is not None else f"{run['rps']:.0f} (-)"
+
+
+def _has_peer(result: dict[str, Any], processes: int | None = None) -> bool:
+    return any(
+        run["target"] == PEER and processes in (None, run["processes"]) for run in result["runs"]
+    )
 
 
 def _label(database: str, processes: int) -> str:
@@ -51,7 +79,8 @@ def _label(database: str, processes: int) -> str:
 
 
 def side_by_side(results: list[dict[str, Any]]) -> str:
-    """One row per screen and concurrency; per configuration: rps (ratio) and p99."""
+    """One row per screen and concurrency; per configuration: rps (ratio) and p99, and
+    where PostGraphile ran, its rps (ratio Gridline/PostGraphile)."""
     configs = [
         (result, processes)
         for result in results
@@ -62,11 +91,15 @@ def side_by_side(results: list[dict[str, Any]]) -> str:
             (run["screen"], run["concurrency"]) for result in results for run in result["runs"]
         )
     )
+    headers = []
+    for result, processes in configs:
+        label = _label(result["database"], processes)
+        headers.append(f"{label}: req/s (ratio), p99 ms")
+        if _has_peer(result, processes):
+            headers.append(f"{label}: PostGraphile req/s (ratio Gridline/PostGraphile)")
     lines = [
-        "| screen | c | "
-        + " | ".join(f"{_label(r['database'], p)}: req/s (ratio), p99 ms" for r, p in configs)
-        + " |",
-        "|---|---:|" + "---:|" * len(configs),
+        "| screen | c | " + " | ".join(headers) + " |",
+        "|---|---:|" + "---:|" * len(headers),
     ]
     for screen, concurrency in keys:
         cells = []
@@ -76,38 +109,75 @@ def side_by_side(results: list[dict[str, Any]]) -> str:
             ratio = _ratio(pair)
             if graphql is None:
                 cells.append("")
-                continue
-            if not graphql["requests"]:
+            elif not graphql["requests"]:
                 cells.append(f"none completed in {graphql['seconds']:g} s")
-                continue
-            shown = f"{ratio:.2f}" if ratio is not None else "-"
-            cells.append(f"{graphql['rps']:.0f} ({shown}), {graphql['p99_ms']:.1f}")
+            else:
+                shown = f"{ratio:.2f}" if ratio is not None else "-"
+                cells.append(f"{graphql['rps']:.0f} ({shown}), {graphql['p99_ms']:.1f}")
+            if _has_peer(result, processes):
+                cells.append(_peer_cell(pair))
         lines.append(f"| {screen} | {concurrency} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def detail(result: dict[str, Any], processes: int) -> str:
+    peer = _has_peer(result, processes)
     lines = [
         "| screen | c | req/s | p50 ms | p99 ms | server CPU | CPU ms/req | statements "
-        "| floor req/s | floor p99 ms | floor statements | ratio | wrk CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| floor req/s | floor p99 ms | floor statements | ratio | wrk CPU |"
+        + (
+            " PostGraphile req/s (ratio Gridline/PostGraphile) | PostGraphile p99 ms "
+            "| PostGraphile CPU ms/req |"
+            if peer
+            else ""
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        + ("---:|---:|---:|" if peer else ""),
     ]
     for (count, screen, concurrency), pair in _pairs(result).items():
         if count != processes or "graphql" not in pair or "floor" not in pair:
             continue
         graphql, floor = pair["graphql"], pair["floor"]
         ratio = _ratio(pair)
-        generator = max(graphql["generator_cpu_percent"], floor["generator_cpu_percent"])
-        lines.append(
+        if ratio is None:
+            continue
+        generator = max(run["generator_cpu_percent"] for run in pair.values())
+        line = (
             f"| {screen} | {concurrency} | {graphql['rps']:.1f} | {graphql['p50_ms']:.2f} "
             f"| {graphql['p99_ms']:.2f} | {graphql['server_cpu_percent']:.0f}% "
             f"| {graphql['server_cpu_ms_per_request']:.2f} | {graphql['statements_per_request']} "
             f"| {floor['rps']:.1f} | {floor['p99_ms']:.2f} | {floor['statements_per_request']} "
             f"| {ratio:.2f} | {generator:.0f}% |"
-            if ratio is not None
-            else ""
         )
-    return "\n".join(line for line in lines if line)
+        if peer:
+            theirs = pair.get(PEER)
+            line += (
+                f" {_peer_cell(pair)} | {theirs['p99_ms']:.2f} "
+                f"| {theirs['server_cpu_ms_per_request']:.2f} |"
+                if theirs
+                else " | | |"
+            )
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _peer_note(result: dict[str, Any]) -> str:
+    """What the peer was, and whether it answered the same data, or why it did not run."""
+    peer = result.get("peer")
+    if not peer:
+        return ""
+    if "skipped" in peer:
+        return f"\nPostGraphile: not run ({peer['skipped']})."
+    check = peer.get("check") or {}
+    answered = (
+        f"{check['requests']} requests, the same data as Gridline"
+        if check.get("same_data")
+        else f"**different data from Gridline: {check.get('difference')}**"
+    )
+    return (
+        f"\nPostGraphile {peer['version']} on Node {peer['node']}, the {peer['preset']} "
+        f"preset, authentication: {peer['authentication']}; on {peer['screen']}: {answered}."
+    )
 
 
 def markdown(results: list[dict[str, Any]]) -> str:
@@ -124,6 +194,9 @@ def markdown(results: list[dict[str, Any]]) -> str:
         differing = [name for name, check in result["checks"].items() if not check["same_data"]]
         if differing:
             parts.append(f"\n**The floor answered different data for: {', '.join(differing)}.**")
+        note = _peer_note(result)
+        if note:
+            parts.append(note)
         for processes in dict.fromkeys(run["processes"] for run in result["runs"]):
             label = _label(result["database"], processes)
             parts.append(f"\n### {label}\n\n{detail(result, processes)}")

@@ -1,11 +1,14 @@
-"""``make bench``: the five screens under HTTP load, against a raw floor, on both databases.
+"""``make bench``: the screens under HTTP load, against a raw floor and PostGraphile.
 
     .venv/bin/python -m bench.run [--quick] [--duration S] [--warmup S] [--databases pg,sqlite]
 
 For each database (the large demo world, seeded when missing or out of date) and each
 process count (1, then one per core): start ``gridline serve`` and the floor
-(``bench/floor.py``) under uvicorn, sign in, check that both answer the same data, then
-drive each screen with wrk at concurrency 1 and 32, after a warm-up. Writes
+(``bench/floor/``) under uvicorn, sign in, check that both answer the same data, then
+drive each screen with wrk at concurrency 1 and 32, after a warm-up. On PostgreSQL,
+PostGraphile 5 (``bench/peer.py``, installed with npm when missing) runs beside them
+with as many processes; it answers the per-plant In Process tab, checked against
+Gridline's answer and then driven with the same wrk settings. Writes
 ``bench/results/<date>-<database>.json`` and ``bench/results/README.md``.
 
 Environment: ``GRIDLINE_BENCH_POSTGRES_URL`` (default: database gridline_bench on the
@@ -21,12 +24,13 @@ import os
 import platform
 import secrets
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import processes, report, screens
+from bench import peer, processes, report, screens
 from bench.seeding import ensure_seeded
 from core.settings import Settings
 
@@ -53,7 +57,6 @@ def server_environment(url: str, secret_key: str) -> dict[str, str]:
         "GRIDLINE_SECRET_KEY": secret_key,
         "GRIDLINE_ENVIRONMENT": "production",
         "GRIDLINE_LOG_LEVEL": "WARNING",
-        "GRIDLINE_SEED_DEMO_WHEN_EMPTY": "false",
     }
 
 
@@ -84,7 +87,7 @@ def row(
     concurrency: int,
     target: str,
     result: processes.LoadResult,
-    statements: int,
+    statements: int | None,
 ) -> dict[str, Any]:
     return {
         "database": database,
@@ -110,9 +113,53 @@ def row(
     }
 
 
+def _print_run(load: screens.Workload, concurrency: int, entry: dict[str, Any]) -> None:
+    print(
+        f"   {load.screen:<24} c={concurrency:<3} {entry['target']:<12}"
+        f" {entry['rps']:>8.1f} req/s  p50 {entry['p50_ms']:>7.2f} ms"
+        f"  p99 {entry['p99_ms']:>7.2f} ms"
+        f"  cpu {entry['server_cpu_percent']:>5.1f}%"
+        f"  wrk {entry['generator_cpu_percent']:>4.1f}%"
+        f"{'  ERRORS ' + str(entry['errors']) if entry['errors'] else ''}"
+        f"{'' if entry['requests'] else '  (none completed: run longer)'}",
+        flush=True,
+    )
+
+
+def _print_checks(found: dict[str, screens.Check]) -> None:
+    for name, check in found.items():
+        same = "same data" if check.same_data else f"DIFFERENT: {check.difference}"
+        print(
+            f"   {name}: {check.graphql_statements} statements, floor "
+            f"{check.floor_statements}; {same}",
+            flush=True,
+        )
+
+
+def _check_peer(
+    app: processes.Server, peer_server: processes.Server, load: screens.Workload
+) -> peer.PeerCheck:
+    """Gridline's answer for ``load`` against PostGraphile's for the same plant."""
+    authorization = screens.sign_in(app.url, load.login)
+    found = peer.check(app.url, load.body(), authorization, peer_server.url)
+    same = "same data" if found.same_data else f"DIFFERENT: {found.difference}"
+    print(
+        f"   {load.screen}: PostGraphile (no auth) on plant {peer.plant_of(load.body())}: "
+        f"{found.requests} requests; {same}",
+        flush=True,
+    )
+    return found
+
+
 def bench_database(
-    database: str, url: str, worker_counts: list[int], duration: float, warmup: float
+    database: str,
+    url: str,
+    worker_counts: list[int],
+    duration: float,
+    warmup: float,
+    peer_node: str | None,
 ) -> dict[str, Any]:
+    """Every workload on ``database``; with PostGraphile when ``peer_node`` (its Node)."""
     print(f"== {database}: {url.split('@')[-1]}", flush=True)
     marker, seeded = asyncio.run(ensure_seeded(url))
     print(
@@ -120,6 +167,9 @@ def bench_database(
         f" {marker.size}, code {marker.code}, on {marker.seeded_on}",
         flush=True,
     )
+    with_peer = peer_node is not None and peer.available_on(url)
+    if not with_peer:
+        print("   PostGraphile: not run here (it serves PostgreSQL only)", flush=True)
     secret_key = secrets.token_urlsafe(48)
     environment = server_environment(url, secret_key)
     settings = Settings(
@@ -127,67 +177,88 @@ def bench_database(
     )
     runs: list[dict[str, Any]] = []
     checks: dict[str, Any] = {}
+    peer_check: peer.PeerCheck | None = None
     for workers in worker_counts:
-        app_port, floor_port = processes.free_port(), processes.free_port()
-        with (
-            processes.running(
-                f"gridline-{database}-{workers}",
-                processes.gridline_command(app_port, workers),
-                environment,
-                app_port,
-            ) as app,
-            processes.running(
-                f"floor-{database}-{workers}",
-                processes.floor_command(floor_port, workers),
-                environment,
-                floor_port,
-            ) as floor_server,
-        ):
-            print(f"-- {workers} process(es): gridline {app.url}, floor {floor_server.url}")
+        app_port, floor_port, peer_port = (processes.free_port() for _ in range(3))
+        with ExitStack() as stack:
+            app = stack.enter_context(
+                processes.running(
+                    f"gridline-{database}-{workers}",
+                    processes.gridline_command(app_port, workers),
+                    environment,
+                    app_port,
+                )
+            )
+            floor_server = stack.enter_context(
+                processes.running(
+                    f"floor-{database}-{workers}",
+                    processes.floor_command(floor_port, workers),
+                    environment,
+                    floor_port,
+                )
+            )
+            peer_server = (
+                stack.enter_context(
+                    processes.running(
+                        f"postgraphile-{database}-{workers}",
+                        peer.command(),
+                        peer.environment(url, peer_port, workers),
+                        peer_port,
+                    )
+                )
+                if with_peer
+                else None
+            )
+            print(
+                f"-- {workers} process(es): gridline {app.url}, floor {floor_server.url}"
+                + (f", postgraphile {peer_server.url}" if peer_server else "")
+            )
             authorization = screens.sign_in(app.url, screens.LOGIN)
             loads = asyncio.run(screens.workloads(settings, authorization))
             if not checks:
                 found = asyncio.run(screens.check(settings, authorization, loads))
                 checks = {name: asdict(check) for name, check in found.items()}
-                for name, check in found.items():
-                    same = "same data" if check.same_data else f"DIFFERENT: {check.difference}"
-                    print(
-                        f"   {name}: {check.graphql_statements} statements, floor "
-                        f"{check.floor_statements}; {same}",
-                        flush=True,
-                    )
+                _print_checks(found)
             for load in loads:
                 # A fresh sign-in per screen: access tokens live 15 minutes.
                 authorization = screens.sign_in(app.url, load.login)
                 body_file = SCRATCH / f"{load.screen}.json"
                 body_file.write_text(json.dumps(load.body()))
+                targets: list[tuple[str, processes.Server, str, Path, str, int | None]] = [
+                    (
+                        "graphql",
+                        app,
+                        "/graphql",
+                        body_file,
+                        authorization,
+                        checks[load.screen]["graphql_statements"],
+                    ),
+                    (
+                        "floor",
+                        floor_server,
+                        f"/{load.operation}",
+                        body_file,
+                        authorization,
+                        checks[load.screen]["floor_statements"],
+                    ),
+                ]
+                if peer_server is not None and load.screen == screens.ONE_PLANT_TAB:
+                    if peer_check is None:
+                        peer_check = _check_peer(app, peer_server, load)
+                    peer_file = SCRATCH / f"{load.screen}-postgraphile.json"
+                    peer_file.write_text(json.dumps(peer.body(peer.plant_of(load.body()))))
+                    # No Authorization header: PostGraphile has no authentication here.
+                    targets.append((peer.NAME, peer_server, "/graphql", peer_file, "", None))
                 for concurrency in CONCURRENCIES:
-                    for target, server, path, statements in (
-                        ("graphql", app, "/graphql", checks[load.screen]["graphql_statements"]),
-                        (
-                            "floor",
-                            floor_server,
-                            f"/{load.screen}",
-                            checks[load.screen]["floor_statements"],
-                        ),
-                    ):
+                    for target, server, path, file, credentials, statements in targets:
                         result = measure(
-                            server, path, body_file, authorization, concurrency, duration, warmup
+                            server, path, file, credentials, concurrency, duration, warmup
                         )
                         entry = row(
                             database, workers, load, concurrency, target, result, statements
                         )
                         runs.append(entry)
-                        print(
-                            f"   {load.screen:<24} c={concurrency:<3} {target:<8}"
-                            f" {entry['rps']:>8.1f} req/s  p50 {entry['p50_ms']:>7.2f} ms"
-                            f"  p99 {entry['p99_ms']:>7.2f} ms"
-                            f"  cpu {entry['server_cpu_percent']:>5.1f}%"
-                            f"  wrk {entry['generator_cpu_percent']:>4.1f}%"
-                            f"{'  ERRORS ' + str(entry['errors']) if entry['errors'] else ''}"
-                            f"{'' if entry['requests'] else '  (none completed: run longer)'}",
-                            flush=True,
-                        )
+                        _print_run(load, concurrency, entry)
     return {
         "database": database,
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -199,6 +270,17 @@ def bench_database(
         "settings": {"duration_s": duration, "warmup_s": warmup, "concurrency": CONCURRENCIES},
         "seed": {**asdict(marker), "seeded_in_this_run": seeded},
         "checks": checks,
+        "peer": {
+            "name": "PostGraphile",
+            "version": peer.version(),
+            "node": peer_node,
+            "preset": "Amber",
+            "authentication": "none",
+            "screen": screens.ONE_PLANT_TAB,
+            "check": asdict(peer_check) if peer_check else None,
+        }
+        if with_peer
+        else {"name": "PostGraphile", "skipped": "it serves PostgreSQL only"},
         "runs": runs,
     }
 
@@ -219,19 +301,27 @@ def main(argv: list[str] | None = None) -> int:
     worker_counts = list(dict.fromkeys(int(n) for n in args.processes.split(",")))
     processes.find_wrk()
     SCRATCH.mkdir(parents=True, exist_ok=True)
+    urls = database_urls(args.databases.split(","))
+    # Installed up front, so that a missing npm stops the bench before any measurement.
+    peer_node = peer.ensure_installed() if any(map(peer.available_on, urls.values())) else None
     failed = False
-    for database, url in database_urls(args.databases.split(",")).items():
-        result = bench_database(database, url, worker_counts, duration, warmup)
+    for database, url in urls.items():
+        result = bench_database(database, url, worker_counts, duration, warmup, peer_node)
         day = result["started"][:10]
         path = RESULTS / f"{day}-{database}{'-quick' if args.quick else ''}.json"
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {path.relative_to(RESULTS.parent.parent)}")
         failed |= not all(check["same_data"] for check in result["checks"].values())
+        peer_check = result["peer"].get("check")
+        failed |= "skipped" not in result["peer"] and not (peer_check and peer_check["same_data"])
         failed |= any(entry["errors"] for entry in result["runs"])
     readme = report.write_readme(RESULTS)
     print(f"wrote {readme.relative_to(RESULTS.parent.parent)}")
     if failed:
-        print("FAILED: a floor answered different data, or requests failed (see above)")
+        print(
+            "FAILED: the floor or PostGraphile answered different data, or requests failed"
+            " (see above)"
+        )
     return 1 if failed else 0
 
 

@@ -30,20 +30,33 @@ LOGIN = "state@demo.gridline"
 PAGE = 50
 SUMMARY_DAYS = 30
 STATE_OF_USER = "SELECT state_id FROM users WHERE id = {}"
+# The per-plant In Process tab, the screen also measured on PostGraphile (bench/peer.py).
+ONE_PLANT_TAB = "InProcessTabOnePlant"
+# The plant in scope with the most requests in process (a full page), lowest id first.
+BUSIEST_PLANT = (
+    "SELECT plant_id FROM package_requests WHERE {} AND stage = 'IN_PROCESS' "
+    "GROUP BY plant_id ORDER BY COUNT(*) DESC, plant_id LIMIT 1"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """One screen: its document, its variables, and who sends it."""
+    """One screen: its name in the results, its variables, who sends it, and its document
+    in ``queries/`` (the screen's name unless told)."""
 
     screen: str
     login: str
     variables: dict[str, Any]
+    document: str = ""
+
+    @property
+    def operation(self) -> str:
+        return self.document or self.screen
 
     def body(self) -> dict[str, Any]:
         return {
-            "query": (QUERIES / f"{self.screen}.graphql").read_text(),
-            "operationName": self.screen,
+            "query": (QUERIES / f"{self.operation}.graphql").read_text(),
+            "operationName": self.operation,
             "variables": self.variables,
         }
 
@@ -62,18 +75,23 @@ def sign_in(base_url: str, login: str) -> str:
 
 
 async def workloads(settings: Settings, authorization: str) -> list[Workload]:
-    """The five screens, with variables picked from the data the signed-in user sees."""
+    """The five screens and the per-plant In Process tab (the app's default page, over
+    the busiest plant in scope), with variables picked from the data the user sees."""
     db = await floor.open_database(settings.database_url, 2)
     try:
         caller = await floor.caller_of(db, authorization, settings.secret_key)
         (state_row,) = await db.rows(STATE_OF_USER.format(db.param(1)), caller.user_id)
+        busiest = await db.rows(
+            BUSIEST_PLANT.format(caller.where(db, "plant_id", 1)), *caller.params(db)
+        )
         screen = floor.Screen(settings.currency, settings.zone, settings.page_size_default)
         tab = await floor.in_process_tab(db, caller, {"first": 1}, screen)
     finally:
         await db.close()
     edges = tab["packageRequests"]["edges"]
-    if not edges:
+    if not edges or not busiest:
         raise RuntimeError(f"{LOGIN} has no request in process: is the database seeded?")
+    plant = floor.global_id("Plant", busiest[0][0])
     state = floor.global_id("State", state_row[0])
     last = datetime.now(settings.zone).date()
     days = {"from": str(last - timedelta(days=SUMMARY_DAYS - 1)), "to": str(last)}
@@ -83,6 +101,7 @@ async def workloads(settings: Settings, authorization: str) -> list[Workload]:
         Workload("PackageActivitySummary", LOGIN, {"range": days, "stateId": state}),
         Workload("SchemeEnrollments", LOGIN, {"first": PAGE}),
         Workload("Inventory", LOGIN, {"stateId": state, "first": PAGE}),
+        Workload(ONE_PLANT_TAB, LOGIN, {"plantIds": [plant]}, document="InProcessTab"),
     ]
 
 
@@ -163,7 +182,7 @@ async def check(settings: Settings, authorization: str, loads: list[Workload]) -
                     raise RuntimeError(f"{load.screen}: {answer['errors']}")
                 before = db.statements
                 data = await floor.answer(
-                    db, load.screen, authorization, load.variables, screen, settings.secret_key
+                    db, load.operation, authorization, load.variables, screen, settings.secret_key
                 )
                 difference = first_difference(answer["data"], data)
                 checks[load.screen] = Check(

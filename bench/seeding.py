@@ -121,18 +121,9 @@ async def ensure_seeded(url: str, *, force: bool = False) -> tuple[SeedMarker, b
     if not force and marker is not None and is_current(marker, wanted, today):
         return marker, False
     environment = {**os.environ, "GRIDLINE_DATABASE_URL": url, "GRIDLINE_LOG_LEVEL": "WARNING"}
-    # The seed runs in its own process, as `gridline seed` would; nothing else is waiting.
+    # The seed runs in its own process, as `gridline-demo seed` would; nothing else is waiting.
     subprocess.run(  # noqa: S603, ASYNC221 - our own command line, fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "server.cli",
-            "seed",
-            "--demo",
-            "--size",
-            SEED_SIZE,
-            "--reset",
-        ],
+        [sys.executable, "-m", "demo.cli", "seed", "--size", SEED_SIZE, "--reset"],
         cwd=ROOT,
         env=environment,
         check=True,

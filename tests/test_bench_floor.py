@@ -24,6 +24,7 @@ SCREENS = {
     "PackageActivitySummary",
     "SchemeEnrollments",
     "Inventory",
+    "InProcessTabOnePlant",
 }
 
 
