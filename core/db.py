@@ -18,6 +18,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.settings import Settings
 
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached for a read that was tried twice."""
+
+
 # Execution option set on write transactions; on SQLite they begin IMMEDIATE so that
 # two writers queue on the lock at BEGIN instead of failing half-way through.
 WRITE_OPTION = "gridline_write"

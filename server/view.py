@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -23,12 +24,18 @@ from strawberry.types.unset import UnsetType
 
 from auth.actor import Actor, load_actor
 from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_token
+from core.db import DatabaseUnavailable
 from core.logs import REQUEST_ID_HEADER
 from core.operation_tally import tallying
 from resolvers.context import RequestContext
 from schema.execution.compiled.service import CompiledDocuments
 from schema.execution.live import LiveSubscriptions
-from schema.execution.operation_log import log_operation, log_refused
+from schema.execution.operation_log import (
+    INTERNAL_ERROR_CODE,
+    SERVICE_UNAVAILABLE_CODE,
+    log_operation,
+    log_refused,
+)
 from server.runtime import Runtime
 from server.trusted_documents import (
     DocumentRefused,
@@ -42,7 +49,11 @@ logger = logging.getLogger("gridline.app")
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
-    """The actor behind an Authorization value; None when absent or not valid."""
+    """The actor behind an Authorization value; None when absent or not valid.
+
+    Loading the actor is a read: a failure of the connection (a backend terminated, the
+    server restarting) is tried once more on another connection, then reported as
+    DatabaseUnavailable."""
     token = bearer_token(authorization)
     if token is None:
         return None
@@ -52,10 +63,41 @@ async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | N
         return None
 
     async def load(user_id: int) -> Actor | None:
-        async with runtime.reads() as session:
-            return await load_actor(session, user_id)
+        for attempt in (1, 2):
+            try:
+                async with runtime.reads() as session:
+                    return await load_actor(session, user_id)
+            except (DBAPIError, OSError, TimeoutError) as error:
+                if attempt == 2:
+                    raise DatabaseUnavailable from error
+                logger.info("loading the actor failed; trying again", exc_info=True)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     return await runtime.actors.actor(user_id, load)
+
+
+def request_id_of(request: Request | WebSocket) -> str:
+    """The request's id (RequestIds set the header), or a new one."""
+    return (request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
+
+
+def failure_response(request_id: str, code: str, status: int) -> Response:
+    """A GraphQL response for a failure outside execution: code and request id, no trace."""
+    if code == SERVICE_UNAVAILABLE_CODE:
+        message = "The service is unavailable for a moment; try again shortly."
+    else:
+        message = "Internal server error."
+    error = {
+        "message": f"{message} Quote this reference to support: {request_id}.",
+        "extensions": {"code": code, "requestId": request_id},
+    }
+    headers = {"retry-after": "1"} if status == 503 else None
+    return Response(
+        orjson.dumps({"data": None, "errors": [error]}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
 
 
 class GridlineGraphQL(GraphQL[RequestContext, None]):
@@ -91,19 +133,30 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.live = live
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A POST of a compiled document is answered here, without Strawberry's view;
-        everything else, and whatever the compiled path hands back, goes through it."""
-        if scope["type"] != "http" or scope["method"] != "POST" or self.compiled is None:
+        """HTTP requests: a POST of a compiled document is answered here, without
+        Strawberry's view; everything else, and whatever the compiled path hands back,
+        goes through it. A failure before or around execution (the database away while
+        the caller is signed in) is still a GraphQL answer, with its request id."""
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        context = await self.get_context(request, response=None)
-        response = await self._answer_compiled(request, context)
-        if response is None:
-            try:
+        request_id = request_id_of(request)
+        try:
+            context = await self.get_context(request, response=None)
+            response = None
+            if scope["method"] == "POST" and self.compiled is not None:
+                response = await self._answer_compiled(request, context)
+            if response is None:
                 response = await self.run(request, context=context)
-            except HTTPException as error:
-                response = PlainTextResponse(error.reason, status_code=error.status_code)
+        except HTTPException as error:
+            response = PlainTextResponse(error.reason, status_code=error.status_code)
+        except DatabaseUnavailable:
+            logger.warning("database unavailable (request %s)", request_id, exc_info=True)
+            response = failure_response(request_id, SERVICE_UNAVAILABLE_CODE, 503)
+        except Exception:
+            logger.exception("request %s failed outside execution", request_id)
+            response = failure_response(request_id, INTERNAL_ERROR_CODE, 500)
         await response(scope, receive, send)
 
     async def _answer_compiled(self, request: Request, context: RequestContext) -> Response | None:
@@ -237,7 +290,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         )
 
     async def get_context(self, request: Request | WebSocket, response: object) -> RequestContext:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
+        request_id = request_id_of(request)
         actor = None
         if isinstance(request, Request):
             actor = await authenticate(self.runtime, request.headers.get("authorization"))
@@ -246,7 +299,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             sessions=self.runtime.sessions,
             reads=self.runtime.reads,
             actor=actor,
-            request_id=request_id[:64],
+            request_id=request_id,
             events=self.runtime.feed,
             actors=self.runtime.actors,
             client_address=request.client.host if request.client else None,
@@ -257,6 +310,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         """Websockets carry the token in connection_init; no valid token, no connection."""
         params = context.connection_params or {}
         authorization = params.get("authorization") or params.get("Authorization")
+        # DatabaseUnavailable passes: the handlers close the socket so the client retries.
         actor = await authenticate(
             self.runtime, authorization if isinstance(authorization, str) else None
         )

@@ -20,12 +20,22 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionErrorMessage as LegacyConnectionError,
+)
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage as LegacyConnectionInit,
+)
 from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
+from core.db import DatabaseUnavailable
 from resolvers.context import RequestContext
 from schema.execution.live import LiveSubscriptions
+from schema.execution.operation_log import SERVICE_UNAVAILABLE_CODE
 from server.runtime import Runtime
 from server.trusted_documents import DocumentRefused
+
+UNAVAILABLE_REASON = "Service unavailable; try again shortly."
 
 
 class AdmittingView(Protocol):
@@ -63,7 +73,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
     ping_task: asyncio.Task[None] | None = None
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        try:
+            await super().handle_connection_init(message)
+        except DatabaseUnavailable:
+            # 1013 Try Again Later: graphql-ws clients retry it; 4403 would read as a bad
+            # token and send the user back to sign in.
+            await self.websocket.close(code=1013, reason=UNAVAILABLE_REASON)
+            return
         if self.connection_acknowledged and self.ping_task is None:
             self.ping_task = asyncio.create_task(self._ping())
 
@@ -127,6 +143,17 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
     """graphql-ws (legacy): each ``start`` is admitted like an HTTP request."""
+
+    async def handle_connection_init(self, message: LegacyConnectionInit) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except DatabaseUnavailable:
+            payload: dict[str, object] = {
+                "message": UNAVAILABLE_REASON,
+                "code": SERVICE_UNAVAILABLE_CODE,
+            }
+            await self.send_message(LegacyConnectionError(type="connection_error", payload=payload))
+            await self.websocket.close(code=1013, reason=UNAVAILABLE_REASON)
 
     async def handle_start(self, message: StartMessage) -> None:
         if self.connection_acknowledged:

@@ -28,6 +28,8 @@ from core.operation_tally import tallying
 logger = logging.getLogger("gridline.request")
 
 INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
+# The database could not be reached before execution (a read tried twice): try again.
+SERVICE_UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
 _NAME_LIMIT = 100  # operation names are the client's: a long one is cut in the log
 
 

@@ -27,8 +27,9 @@ class Closed(Exception):
 class GraphQLWebSocket:
     """One websocket connection speaking graphql-transport-ws."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, protocol: str = PROTOCOL) -> None:
         self.app = app
+        self.protocol = protocol
         self._to_app: asyncio.Queue[Message] = asyncio.Queue()
         self._from_app: asyncio.Queue[Message] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -46,9 +47,9 @@ class GraphQLWebSocket:
             "query_string": b"",
             "headers": [
                 (b"host", b"gridline.test"),
-                (b"sec-websocket-protocol", PROTOCOL.encode()),
+                (b"sec-websocket-protocol", self.protocol.encode()),
             ],
-            "subprotocols": [PROTOCOL],
+            "subprotocols": [self.protocol],
             "client": ("127.0.0.1", 50000),
             "server": ("gridline.test", 80),
             "extensions": {},
