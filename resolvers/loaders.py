@@ -22,7 +22,7 @@ from models.consumers import Consumer
 from models.expressions import one_of
 from models.geography import Cluster, Plant, State
 from models.packages import Package
-from models.staff import User, UserPlant
+from models.staff import UserPlant
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
 
@@ -80,11 +80,6 @@ class Loaders:
     @property
     def package_by_id(self) -> DataLoader[int, Package | None]:
         return self._loader("package_by_id", self._by_id(Package))  # type: ignore[no-any-return]
-
-    @property
-    def user_by_id(self) -> DataLoader[int, User | None]:
-        """Staff named on rows the actor can see (who requested, who is assigned)."""
-        return self._loader("user_by_id", self._by_id(User))  # type: ignore[no-any-return]
 
     @property
     def clusters_by_state_id(self) -> DataLoader[int, list[Cluster]]:

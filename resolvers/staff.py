@@ -60,12 +60,43 @@ class UserFilter:
     search: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A member of staff as the caller may know them. ``detailed``: they are within the
+    caller's visibility (``visible_users_clause``), so their contact details, account
+    state and posts are the caller's to see; otherwise they appear as a reference, a name
+    and a role, wherever they are reached (DESIGN: staff visibility)."""
+
+    user: User
+    detailed: bool
+
+
+async def staff_member(ctx: RequestContext, user_id: int) -> StaffMember | None:
+    """A staff member named on a row the caller can see (who requested, who is assigned,
+    who recorded); batched per request."""
+
+    async def batch(ids: list[int]) -> list[StaffMember | None]:
+        actor = ctx.require_actor()
+        detailed = visible_users_clause(actor.scope, actor.user_id)
+        statement = sa.select(User, detailed.label("detailed")).where(one_of(col(User.id), ids))
+        async with ctx.sessions() as session:
+            found = {
+                user.id: StaffMember(user, bool(visible))
+                for user, visible in (await session.execute(statement)).all()
+            }
+        return [found.get(user_id) for user_id in ids]
+
+    loader = ctx.loaders.named("staff_member", batch)
+    member: StaffMember | None = await loader.load(user_id)
+    return member
+
+
 async def me(ctx: RequestContext) -> User:
     actor = ctx.require_actor()
-    user = await ctx.loaders.user_by_id.load(actor.user_id)
-    if user is None:  # deleted between authentication and now
+    member = await staff_member(ctx, actor.user_id)
+    if member is None:  # deleted between authentication and now
         raise unauthenticated()
-    return user
+    return member.user
 
 
 def visible_users_statement(ctx: RequestContext) -> sa.Select[User]:

@@ -53,7 +53,7 @@ def _auth_fields(signed_in: resolvers.SignedIn) -> dict[str, Any]:
         "access_token": signed_in.access_token,
         "access_token_expires_at": signed_in.access_token_expires_at,
         "refresh_token": signed_in.refresh_token,
-        "user": User.from_model(signed_in.user),
+        "user": User.from_model(signed_in.user, detailed=True),
     }
 
 

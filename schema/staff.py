@@ -37,20 +37,44 @@ from schema.relay import (
 Role = strawberry.enum(models.Role, description="A staff member's designation.")
 
 
-@strawberry.type(description="A member of staff.")
+STAFF_DESCRIPTION = (
+    "A member of staff. Staff outside your visibility (not at, over or in charge of a plant "
+    "in your scope) appear as a reference: id, name and role; their other fields are null "
+    "(`plants` empty)."
+)
+
+
+@strawberry.type(description=STAFF_DESCRIPTION)
 class User(relay.Node):
     id: relay.NodeID[int]
     name: str
     email: str | None
     phone: str | None = strawberry.field(description="E.164.")
     role: Role  # type: ignore[valid-type]
-    active: bool = strawberry.field(description="Deactivated users cannot sign in.")
+    active: bool | None = strawberry.field(
+        description="Deactivated users cannot sign in. Null for a reference (see `User`)."
+    )
     cluster_id: strawberry.Private[int | None]
     state_id: strawberry.Private[int | None]
+    detailed: strawberry.Private[bool]
 
     @classmethod
-    def from_model(cls, row: models.User) -> User:
+    def from_model(cls, row: models.User, *, detailed: bool) -> User:
+        """``detailed``: the caller may see this person in full (``staff.StaffMember``);
+        every way a user is reached says whether."""
         assert row.id is not None  # noqa: S101
+        if not detailed:
+            return cls(
+                id=row.id,
+                name=row.name,
+                email=None,
+                phone=None,
+                role=row.role,
+                active=None,
+                cluster_id=None,
+                state_id=None,
+                detailed=False,
+            )
         return cls(
             id=row.id,
             name=row.name,
@@ -60,10 +84,15 @@ class User(relay.Node):
             active=row.active,
             cluster_id=row.cluster_id,
             state_id=row.state_id,
+            detailed=True,
         )
 
-    @strawberry.field(description="Plants the user works at (operators, technicians, CSAs).")
+    @strawberry.field(
+        description="Plants the user works at (operators, technicians, CSAs) that you may see."
+    )
     async def plants(self, info: Info) -> list[Plant]:
+        if not self.detailed:
+            return []
         rows = await info.context.loaders.plants_by_user_id.load(self.id)
         return [Plant.from_model(row) for row in rows]
 
@@ -90,7 +119,21 @@ class User(relay.Node):
             return [found.get(user_id) for user_id in ids]
 
         rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+        return [cls.from_model(row, detailed=True) if row else None for row in rows]
+
+
+def visible_user(row: models.User) -> User:
+    """A user from a list of staff in the caller's visibility (``users``, admin payloads)."""
+    return User.from_model(row, detailed=True)
+
+
+async def staff_member(info: Info, user_id: int | None) -> User | None:
+    """The staff member a row names, as the caller may know them: the one way a relation
+    reaches a user."""
+    if user_id is None:
+        return None
+    member = await staff.staff_member(info.context, user_id)
+    return User.from_model(member.user, detailed=member.detailed) if member else None
 
 
 @strawberry.type(description="A page of users.")
@@ -112,7 +155,7 @@ class UsersQuery:
         description=requirement("The signed-in user."), permission_classes=[IsAuthenticated]
     )
     async def me(self, info: Info) -> User:
-        return User.from_model(await staff.me(info.context))
+        return User.from_model(await staff.me(info.context), detailed=True)
 
     @strawberry.field(
         description=requirement("Staff in your scope (and yourself), in name order."),
@@ -137,7 +180,7 @@ class UsersQuery:
         page = await staff.list_users(
             info.context, user_filter, page_args(first, after, last, before)
         )
-        return connection_from_page(UserConnection, page, User.from_model)
+        return connection_from_page(UserConnection, page, visible_user)
 
 
 # Administration (ADMIN): create and update staff accounts.
@@ -240,7 +283,7 @@ class UsersMutation:
                 cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
                 state_id=optional_id(input.state_id, "State", "stateId"),
             )
-            return {"user": User.from_model(await staff.create_user(info.context, new))}
+            return {"user": visible_user(await staff.create_user(info.context, new))}
 
         return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
 
@@ -266,6 +309,6 @@ class UsersMutation:
                 state_id=optional_id_change(input.state_id, "State", "stateId"),
             )
             user = await staff.update_user(info.context, user_id, changes)
-            return {"user": User.from_model(user)}
+            return {"user": visible_user(user)}
 
         return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)

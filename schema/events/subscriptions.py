@@ -23,7 +23,7 @@ from schema.events.notifications import Notification
 from schema.packages.requests import PackageRequest, RequestAction
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import decode_id, decode_ids
-from schema.staff import User
+from schema.staff import User, staff_member
 
 AssignmentKind = strawberry.enum(
     resolvers.AssignmentKind,
@@ -70,10 +70,7 @@ class PackageRequestEvent:
 
     @strawberry.field(description="Who took the step.")
     async def actor(self, info: Info) -> User | None:
-        if self.actor_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.actor_id)
-        return User.from_model(row) if row else None
+        return await staff_member(info, self.actor_id)
 
 
 # What each subscription follows, from its arguments (as the field functions read them),

@@ -30,7 +30,7 @@ from schema.relay import (
     page_args,
     resolve_models,
 )
-from schema.staff import User
+from schema.staff import User, staff_member
 
 if TYPE_CHECKING:
     from schema.inventory.purchases import PurchaseRequest
@@ -286,10 +286,7 @@ class StockMovement(relay.Node):
 
     @strawberry.field(description="Who recorded it.")
     async def actor(self, info: Info) -> User | None:
-        if self.actor_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.actor_id)
-        return User.from_model(row) if row else None
+        return await staff_member(info, self.actor_id)
 
     @strawberry.field(
         description="The purchase request a receipt was for; null when there is none or "

@@ -38,7 +38,7 @@ from schema.relay import (
     page_args,
     resolve_models,
 )
-from schema.staff import User
+from schema.staff import User, staff_member
 
 PurchaseRequestStatus = strawberry.enum(
     models.PurchaseStatus,
@@ -109,17 +109,14 @@ class PurchaseRequest(relay.Node):
 
     @strawberry.field(description="Who asked.")
     async def requested_by(self, info: Info) -> User:
-        row = await info.context.loaders.user_by_id.load(self.requested_by_id)
-        if row is None:  # pragma: no cover - a foreign key guarantees it
+        user = await staff_member(info, self.requested_by_id)
+        if user is None:  # pragma: no cover - a foreign key guarantees it
             raise LookupError("requester missing")
-        return User.from_model(row)
+        return user
 
     @strawberry.field(description="Who approved or rejected it.")
     async def decided_by(self, info: Info) -> User | None:
-        if self.decided_by_id is None:
-            return None
-        row = await info.context.loaders.user_by_id.load(self.decided_by_id)
-        return User.from_model(row) if row else None
+        return await staff_member(info, self.decided_by_id)
 
     @strawberry.field(
         description="The deliveries booked against it (RECEIPT movements), oldest first."

@@ -20,7 +20,7 @@ from schema.geography import Plant
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
-from schema.staff import User
+from schema.staff import User, staff_member
 
 if TYPE_CHECKING:
     from schema.consumers import Consumer, ConsumerStatus
@@ -37,13 +37,6 @@ PackageRequestOrder = strawberry.enum(
 )
 
 READER_ROLES = tuple(sorted(READERS))
-
-
-async def _user(info: Info, user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    row = await info.context.loaders.user_by_id.load(user_id)
-    return User.from_model(row) if row else None
 
 
 async def _package(info: Info, package_id: int | None) -> Package | None:
@@ -77,11 +70,11 @@ class RequestEvent:
 
     @strawberry.field(description="Who took this step.")
     async def actor(self, info: Info) -> User | None:
-        return await _user(info, self.actor_id)
+        return await staff_member(info, self.actor_id)
 
     @strawberry.field(description="Who the request was assigned to after this step.")
     async def assignee(self, info: Info) -> User | None:
-        return await _user(info, self.assignee_id)
+        return await staff_member(info, self.assignee_id)
 
 
 @strawberry.type(description="A request for a service on a consumer's connection.")
@@ -152,11 +145,11 @@ class PackageRequest(relay.Node):
 
     @strawberry.field(description="The technician working on it.")
     async def assignee(self, info: Info) -> User | None:
-        return await _user(info, self.assignee_id)
+        return await staff_member(info, self.assignee_id)
 
     @strawberry.field(description="Who registered the request.")
     async def requested_by(self, info: Info) -> User | None:
-        return await _user(info, self.requested_by_id)
+        return await staff_member(info, self.requested_by_id)
 
     @strawberry.field(description="Every step so far, oldest first: who did each stage.")
     async def history(self, info: Info) -> list[RequestEvent]:
@@ -168,7 +161,8 @@ class PackageRequest(relay.Node):
     )
     async def assignable_technicians(self, info: Info) -> list[User]:
         rows = await resolvers.assignable_technicians(info.context, self.plant_id)
-        return [User.from_model(row) for row in rows]
+        # At the request's plant, so within the caller's visibility: shown in full.
+        return [User.from_model(row, detailed=True) for row in rows]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

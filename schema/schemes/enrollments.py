@@ -35,7 +35,7 @@ from schema.relay import (
     resolve_models,
 )
 from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, SchemeType, money
-from schema.staff import User
+from schema.staff import User, staff_member
 
 PaymentKind = strawberry.enum(models.PaymentKind)
 RepaymentStatus = strawberry.enum(
@@ -93,8 +93,7 @@ class SchemePayment(relay.Node):
 
     @strawberry.field
     async def recorded_by(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.recorded_by_id)
-        return User.from_model(row) if row else None
+        return await staff_member(info, self.recorded_by_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -170,8 +169,7 @@ class SchemeEnrollment(relay.Node):
 
     @strawberry.field
     async def enrolled_by(self, info: Info) -> User | None:
-        row = await info.context.loaders.user_by_id.load(self.row.enrolled_by_id)
-        return User.from_model(row) if row else None
+        return await staff_member(info, self.row.enrolled_by_id)
 
     @strawberry.field
     def total_price(self, info: Info) -> Money:

@@ -36,6 +36,7 @@ from schema.execution.compiled.sources import (
     Build,
     Column,
     Computed,
+    Detail,
     Embedded,
     Fallback,
     FromList,
@@ -131,6 +132,8 @@ class Selections:
         # Nested lists already read for a row source: several fields over one list (a
         # product's stock, its units available) share one statement.
         self.children: dict[tuple[int, ToMany], tuple[Fetch, int, FromClause]] = {}
+        # Each row source's ``details`` condition, built once (a column is keyed by it).
+        self.detail_flags: dict[tuple[int, FromClause], ColumnElement[bool]] = {}
 
     def new_fetch(self, from_: FromClause) -> Fetch:
         self.fetches += 1
@@ -254,6 +257,14 @@ class Selections:
         nodes: list[FieldNode],
     ) -> str:
         code = self.code
+        if isinstance(kind, Detail):
+            inner = self.field(fetch, source, alias, kind.field, output, nodes)
+            details = source.details(self.build, alias) if source.details is not None else None
+            if details is None:
+                return inner
+            flag = fetch.column(self.detail_flags.setdefault((id(fetch), alias), details))
+            hidden = "[]" if isinstance(kind.field, ToMany) else "None"
+            return f"({inner} if row[{flag}] else {hidden})"
         if isinstance(kind, NodeId):
             index = fetch.column(alias.c[kind.column])
             # relay.GlobalID as a string: base64 of b"Type:id", written inline.

@@ -10,7 +10,10 @@ type is reached by a relation or by id (``visible``); each of its fields is one 
 - ``ToOne``: another type's row, joined by a key of this row (null when it is missing
   or not visible);
 - ``ToMany``: a list of another type's rows that point at this row, in a fixed order,
-  read by one more statement for all the rows of the level.
+  read by one more statement for all the rows of the level;
+- ``Detail``: any of these, shown only when the source's ``details`` condition holds for
+  the row (null, or an empty list, otherwise): staff outside the caller's visibility are
+  references, a name and a role.
 
 A field that has none is not compiled: a document that selects it runs the standard way.
 The rules here mirror the resolvers and loaders; the differential test
@@ -211,6 +214,13 @@ class ToOne:
 
 
 @dataclass(frozen=True, slots=True)
+class Detail:
+    """``field``, when the row's ``ObjectSource.details`` holds; else null or ``[]``."""
+
+    field: Any
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectSource:
     """A GraphQL object type read from a table."""
 
@@ -219,8 +229,10 @@ class ObjectSource:
     fields: Mapping[str, Any]
     key: str = "id"
     visible: Visible | None = None
+    # Whether the caller may see a row's ``Detail`` fields; None: every row's.
+    details: Visible | None = None
     # Whether ``node(id:)`` sees exactly the rows ``visible`` keeps (it does not for
-    # staff yet: relations name any user, ``node`` only colleagues in scope).
+    # staff: relations name any user, ``node`` only colleagues in scope).
     by_id: bool = True
     # The name sources are registered under, when it is not the type's (a variant of a
     # type read by one root field: ``Product@inventory``).

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from models.geography import Cluster, Plant
 from models.staff import User, UserPlant
 from schema.execution.compiled.sources import (
+    Build,
     Column,
+    Detail,
     NodeId,
     ObjectSource,
     Through,
@@ -13,25 +19,52 @@ from schema.execution.compiled.sources import (
 )
 from schema.execution.compiled.values import enum_name
 
+PLANTS = Plant.__table__  # type: ignore[attr-defined]
+CLUSTERS = Cluster.__table__  # type: ignore[attr-defined]
+USER_PLANTS = UserPlant.__table__  # type: ignore[attr-defined]
+
+
+def details_visible(build: Build, alias: FromClause) -> ColumnElement[bool] | None:
+    """``auth.scope.visible_users_clause`` with the scope bound at run time: the caller,
+    and whoever works at, runs the cluster of or oversees the state of a plant in scope."""
+    if build.audience.everything:
+        return None
+    at_plants = sa.select(USER_PLANTS.c.user_id).where(build.scope(USER_PLANTS.c.plant_id))
+    of_clusters = sa.select(PLANTS.c.cluster_id).where(build.scope(PLANTS.c.id))
+    of_states = (
+        sa.select(CLUSTERS.c.state_id)
+        .join(PLANTS, PLANTS.c.cluster_id == CLUSTERS.c.id)
+        .where(build.scope(PLANTS.c.id))
+    )
+    return sa.or_(
+        alias.c.id == build.actor_id(),
+        alias.c.id.in_(at_plants),
+        alias.c.cluster_id.in_(of_clusters),
+        alias.c.state_id.in_(of_states),
+    )
+
+
 USER = ObjectSource(
     "User",
     User.__table__,  # type: ignore[attr-defined]
     {
         "id": NodeId(),
         "name": Column("name"),
-        "email": Column("email"),
-        "phone": Column("phone"),
+        "email": Detail(Column("email")),
+        "phone": Detail(Column("phone")),
         "role": Column("role", enum_name),
-        "active": Column("active"),
-        # Loaders.plants_by_user_id: the plants they work at that the caller may see.
+        "active": Detail(Column("active")),
+        # Loaders.plants_by_user_id: the plants they work at that the caller may see (none,
+        # for a reference: anyone at a plant in scope is within the caller's visibility).
         "plants": ToMany(
             "Plant",
             order=(("name", False), ("id", False)),
             through=Through(UserPlant.__table__, "user_id", "plant_id"),  # type: ignore[attr-defined]
         ),
-        "cluster": ToOne("Cluster", "cluster_id"),
-        "state": ToOne("State", "state_id"),
+        "cluster": Detail(ToOne("Cluster", "cluster_id")),
+        "state": Detail(ToOne("State", "state_id")),
     },
+    details=details_visible,
     by_id=False,
 )
 
