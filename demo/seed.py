@@ -49,7 +49,7 @@ from demo.catalog import (
 from demo.consumers import draft_consumers, emit_consumers
 from demo.events import emit_events
 from demo.inventory import InventoryMaker, StockLedger, emit_inventory
-from demo.requests import draft_requests, emit_requests
+from demo.requests import draft_requests, emit_requests, number_requests
 from demo.schemes import EnrollmentMaker, emit_enrollments
 from demo.world import build_world, plant_code, plant_name
 from migrations.upgrade import upgrade_to_head
@@ -225,10 +225,11 @@ def build_demo_dataset(size: SeedSize, random_seed: int, today: date) -> Dataset
     data = Dataset()
     world = build_world(data, rng, clock, spec, demo_password_hash(random_seed))
     book = draft_consumers(rng, clock, world, spec)
-    log = draft_requests(rng, clock, book, spec.package_requests)
+    requests = draft_requests(rng, clock, book, spec.package_requests)
     ledger = StockLedger()
     enrolments = EnrollmentMaker(rng, clock, world, ledger)
     enrolments.enrol(book, spec.enrollments)
+    log = number_requests(requests.requests)
     inventory = InventoryMaker(rng, clock, world, ledger)
     inventory.add_transfers_and_damage()
     inventory.add_purchases(spec)
