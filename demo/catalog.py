@@ -25,7 +25,7 @@ class SizeSpec:
     clusters_per_state: int
     plants: int
     consumers: int
-    package_requests: int
+    package_requests: int  # about; the weekly ones of ``demo.activity`` included
     enrollments: int
     purchase_requests_per_state: int
 
@@ -36,7 +36,7 @@ SIZES: dict[SeedSize, SizeSpec] = {
         clusters_per_state=2,
         plants=12,
         consumers=2_000,
-        package_requests=400,
+        package_requests=600,
         enrollments=150,
         purchase_requests_per_state=8,
     ),

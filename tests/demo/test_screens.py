@@ -1,0 +1,145 @@
+"""Every filter of every screen shows something to the named demo users.
+
+An analyst trying the demo picks a filter and expects rows: banned customers among the
+scheme enrolments, products low on stock in each state, package activity in any
+fortnight of the last months. Each test walks one screen's filters as the users who
+see it and lists the filters that come back empty.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from tests.conftest import GraphQLClient
+from tests.demo.conftest import ADMIN, CLUSTER, CSA, OPERATOR, STATE, TECH, DemoWorld, ask
+
+# Fortnights starting this many days back, up to the one ending today, are checked.
+ACTIVITY_LOOKBACK_DAYS = 126
+FORTNIGHT_DAYS = 14
+SUMMARY_READERS = (CSA, CLUSTER, STATE, ADMIN)
+REQUEST_READERS = (TECH, CSA, CLUSTER, STATE, ADMIN)
+SCHEME_READERS = (CSA, CLUSTER, STATE, ADMIN)
+EVERYONE = (ADMIN, STATE, CLUSTER, CSA, TECH, OPERATOR)
+REPAYMENT_STATUSES = ("ON_TRACK", "BEHIND", "DEFAULTED", "PAID_OFF", "CANCELLED")
+IN_ARREARS = ("BEHIND", "DEFAULTED")
+SERVICES = ("UPGRADE", "DOWNGRADE", "DISCONNECTION", "RECONNECTION")
+INTERVAL_FIGURES = (
+    "newlyBanned",
+    "reconnected",
+    "requested",
+    "inProcess",
+    "inReview",
+    "completed",
+    "rejected",
+    "cancelled",
+)
+REQUESTS_BY_STAGE = INTERVAL_FIGURES[2:]
+
+
+def _range(first: date, last: date) -> dict[str, str]:
+    return {"from": first.isoformat(), "to": last.isoformat()}
+
+
+def _fortnights(today: date) -> list[dict[str, str]]:
+    """Every fortnight (14 days) that starts in the lookback and ends by today."""
+    first = today - timedelta(days=ACTIVITY_LOOKBACK_DAYS)
+    starts = (first + timedelta(days=n) for n in range(ACTIVITY_LOOKBACK_DAYS - FORTNIGHT_DAYS + 2))
+    return [_range(start, start + timedelta(days=FORTNIGHT_DAYS - 1)) for start in starts]
+
+
+async def _me(client: GraphQLClient, demo: DemoWorld, login: str) -> dict[str, Any]:
+    me: dict[str, Any] = (await ask(client, demo, login, "Me.graphql"))["me"]
+    return me
+
+
+async def _plant_ids(client: GraphQLClient, demo: DemoWorld, login: str) -> list[str]:
+    """The plants ``login`` sees (the filter bars' plant picker)."""
+    data = await ask(client, demo, login, "SchemeFilterBar.graphql")
+    return [edge["node"]["id"] for edge in data["plants"]["edges"]]
+
+
+async def _states(client: GraphQLClient, demo: DemoWorld) -> list[dict[str, Any]]:
+    states: list[dict[str, Any]] = (await ask(client, demo, ADMIN, "Geography.graphql"))["states"]
+    return states
+
+
+# --- Package activity ---------------------------------------------------------------
+
+
+async def test_activity_summary_has_figures_in_every_recent_fortnight(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    empty: list[tuple[str, str, str]] = []
+    for login in SUMMARY_READERS:
+        for days in _fortnights(demo_world.today):
+            data = await ask(
+                client, demo_world, login, "PackageActivitySummary.graphql", range=days
+            )
+            total = data["packageActivitySummary"]["total"]
+            requests = sum(total[figure] for figure in REQUESTS_BY_STAGE)
+            for name, figure in (
+                ("requests", requests),
+                ("completed", total["completed"]),
+                ("newlyBanned", total["newlyBanned"]),
+                ("reconnected", total["reconnected"]),
+            ):
+                if not figure:
+                    empty.append((login, days["from"], name))
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_activity_summary_shows_every_figure_over_the_last_months(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    today = demo_world.today
+    days = _range(today - timedelta(days=ACTIVITY_LOOKBACK_DAYS), today)
+    empty: list[tuple[str, str]] = []
+    for login in SUMMARY_READERS:
+        data = await ask(client, demo_world, login, "PackageActivitySummary.graphql", range=days)
+        total = data["packageActivitySummary"]["total"]
+        empty += [(login, figure) for figure in INTERVAL_FIGURES if not total[figure]]
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_activity_summary_by_state_and_cluster_has_requests(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    today = demo_world.today
+    days = _range(today - timedelta(days=FORTNIGHT_DAYS * 2 - 1), today)
+    empty: list[str] = []
+    for state in await _states(client, demo_world):
+        scopes = [{"stateId": state["id"]}] + [{"clusterId": c["id"]} for c in state["clusters"]]
+        for scope in scopes:
+            data = await ask(
+                client, demo_world, ADMIN, "PackageActivitySummary.graphql", range=days, **scope
+            )
+            total = data["packageActivitySummary"]["total"]
+            if not sum(total[figure] for figure in REQUESTS_BY_STAGE):
+                empty.append(str(scope))
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_request_tabs_have_rows_for_every_filter(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    today = demo_world.today
+    recent = _range(today - timedelta(days=FORTNIGHT_DAYS - 1), today)
+    empty: list[tuple[str, str, str]] = []
+
+    async def rows(login: str, document: str, **variables: Any) -> None:
+        data = await ask(client, demo_world, login, document, **variables)
+        if not data["packageRequests"]["edges"]:
+            empty.append((login, document, str(variables)))
+
+    for login in REQUEST_READERS:
+        for document in ("RequestTab.graphql", "InProcessTab.graphql", "ReviewTab.graphql"):
+            await rows(login, document)
+        await rows(login, "CompletedTab.graphql", closedIn=recent)
+        for status in ("ACTIVE", "BANNED"):
+            await rows(login, "RequestTab.graphql", consumerStatus=status)
+        for plant_id in (await _plant_ids(client, demo_world, login))[:4]:
+            await rows(login, "InProcessTab.graphql", plantIds=[plant_id])
+            await rows(login, "CompletedTab.graphql", closedIn=recent, plantIds=[plant_id])
+    await rows(TECH, "InProcessTab.graphql", assignedToMe=True)
+    assert empty == [], "\n".join(map(str, empty))
