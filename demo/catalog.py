@@ -383,3 +383,5 @@ PROCESS_NOTES: dict[str, str] = {
     "DISCONNECTION": "Service wire disconnected; meter sealed.",
     "RECONNECTION": "Service wire reconnected; supply checked.",
 }
+# A customer disconnected for not paying their scheme instalments (``demo.arrears``).
+ARREARS_DISCONNECTION_NOTE = "Scheme instalments unpaid for weeks; notice served."

@@ -7,9 +7,10 @@ one transaction with bulk inserts. The same seed and ``today`` give the same row
 The parts: ``demo.catalog`` (fixed names, tariffs, appliances, offers), ``demo.world``
 (geography, staff, catalogue rows), ``demo.consumers`` and ``demo.requests``
 (connections, their history, package requests), ``demo.activity`` (steady recent
-activity, week by week), ``demo.schemes`` (enrolments and payments),
-``demo.inventory`` (stock ledger, levels, purchases), ``demo.events`` (outbox and
-notifications) and ``demo.bulk`` (loading rows fast).
+activity, week by week), ``demo.schemes`` (enrolments and payments), ``demo.arrears``
+(customers disconnected while in arrears), ``demo.inventory`` (stock ledger, levels,
+purchases), ``demo.events`` (outbox and notifications) and ``demo.bulk`` (loading rows
+fast).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from auth.passwords import hash_password
 from core.db import WRITE_OPTION, create_engine
 from core.settings import Settings
 from demo.activity import add_recent_activity, recent_request_count
+from demo.arrears import disconnect_in_arrears, disconnection_window
 from demo.bulk import DEMO_ZONE, Clock, Dataset, delete_all_rows, insert_dataset
 from demo.catalog import (
     DEMO_EMAIL_DOMAIN,
@@ -232,7 +234,11 @@ def build_demo_dataset(size: SeedSize, random_seed: int, today: date) -> Dataset
     add_recent_activity(rng, clock, world, book, requests)
     ledger = StockLedger()
     enrolments = EnrollmentMaker(rng, clock, world, ledger)
+    enrolments.enrol_showcase(
+        book, lambda draft: disconnection_window(draft, requests, clock) is not None
+    )
     enrolments.enrol(book, spec.enrollments)
+    disconnect_in_arrears(rng, clock, requests, enrolments.enrollments)
     log = number_requests(requests.requests)
     inventory = InventoryMaker(rng, clock, world, ledger)
     inventory.add_transfers_and_damage()

@@ -291,9 +291,34 @@ async def _check_enrollments(connection: AsyncConnection) -> None:
         " JOIN plants p ON p.id = c.plant_id JOIN clusters cl ON cl.id = p.cluster_id"
         " JOIN warehouses w ON w.id = e.warehouse_id"
         " LEFT JOIN scheme_states s ON s.scheme_id = e.scheme_id AND s.state_id = cl.state_id"
-        " WHERE w.state_id <> cl.state_id OR s.scheme_id IS NULL OR c.status <> 'ACTIVE'",
+        " WHERE w.state_id <> cl.state_id OR s.scheme_id IS NULL",
     )
     assert misplaced == []
+    # Consumers were ACTIVE when enrolled; those BANNED since were banned later, by a
+    # completed disconnection, and paid nothing after it.
+    inactive_when_enrolled = await _rows(
+        connection,
+        "SELECT e.id FROM scheme_enrollments e WHERE coalesce(("
+        " SELECT h.to_status FROM consumer_history h WHERE h.consumer_id = e.consumer_id"
+        " AND h.kind = 'STATUS' AND h.changed_at <= e.enrolled_at"
+        " ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), '') <> 'ACTIVE'",
+    )
+    assert inactive_when_enrolled == []
+    banned = await _rows(
+        connection,
+        "SELECT e.id, EXISTS (SELECT 1 FROM consumer_history h"
+        " JOIN package_requests r ON r.id = h.request_id"
+        " WHERE h.consumer_id = c.id AND h.kind = 'STATUS' AND h.to_status = 'BANNED'"
+        " AND h.changed_at > e.enrolled_at AND r.service = 'DISCONNECTION'"
+        " AND r.stage = 'COMPLETED'),"
+        " EXISTS (SELECT 1 FROM scheme_payments p WHERE p.enrollment_id = e.id"
+        " AND p.paid_at > (SELECT max(h.changed_at) FROM consumer_history h"
+        " WHERE h.consumer_id = c.id AND h.kind = 'STATUS'))"
+        " FROM scheme_enrollments e JOIN consumers c ON c.id = e.consumer_id"
+        " WHERE c.status = 'BANNED'",
+    )
+    assert banned
+    assert all(disconnected and not paid_since for _, disconnected, paid_since in banned)
     issues = await _rows(
         connection,
         "SELECT e.id FROM scheme_enrollments e LEFT JOIN stock_movements m"

@@ -143,3 +143,51 @@ async def test_request_tabs_have_rows_for_every_filter(
             await rows(login, "CompletedTab.graphql", closedIn=recent, plantIds=[plant_id])
     await rows(TECH, "InProcessTab.graphql", assignedToMe=True)
     assert empty == [], "\n".join(map(str, empty))
+
+
+# --- Schemes ------------------------------------------------------------------------
+
+
+async def test_scheme_list_has_rows_for_every_filter(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    empty: list[tuple[str, str]] = []
+
+    async def rows(login: str, **variables: Any) -> None:
+        data = await ask(client, demo_world, login, "SchemeEnrollments.graphql", **variables)
+        if not data["schemeEnrollments"]["edges"]:
+            empty.append((login, str(variables)))
+
+    for login in SCHEME_READERS:
+        for consumer_status in ("ACTIVE", "BANNED"):
+            await rows(login, consumerStatus=consumer_status)
+        for repayment in REPAYMENT_STATUSES:
+            await rows(login, repaymentStatus=[repayment])
+        for repayment in IN_ARREARS:
+            await rows(login, consumerStatus="BANNED", repaymentStatus=[repayment])
+        for scheme_type in ("STANDARD", "SUBSIDISED", "FESTIVE", "PRODUCTIVE_USE"):
+            await rows(login, schemeTypes=[scheme_type])
+        for plant_id in (await _plant_ids(client, demo_world, login))[:4]:
+            await rows(login, plantIds=[plant_id])
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_banned_customers_in_arrears_are_listed_with_their_phone(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    data = await ask(
+        client,
+        demo_world,
+        CSA,
+        "SchemeEnrollments.graphql",
+        consumerStatus="BANNED",
+        repaymentStatus=list(IN_ARREARS),
+        first=100,
+    )
+    nodes = [edge["node"] for edge in data["schemeEnrollments"]["edges"]]
+    assert nodes
+    for node in nodes:
+        assert node["consumer"]["status"] == "BANNED"
+        assert node["repaymentStatus"] in IN_ARREARS
+        assert node["daysInArrears"] > 0
+        assert node["consumerPhone"].startswith("+91")
