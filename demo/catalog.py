@@ -290,6 +290,13 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
 )
 
+# Kept low on stock, so that the low-stock filter always has something to show: one
+# product short everywhere (all its units together at or below its reorder level), and
+# one more short in each state (in the order of STATES). None of them is sold on a scheme,
+# so no cancelled enrolment brings a unit back.
+SCARCE_SKU = "TV-LED-32"
+LOW_IN_STATE_SKUS = ("MIXER-500", "IRON-1000", "FAN-TABLE-400")
+
 
 @dataclass(frozen=True, slots=True)
 class SchemeSpec:

@@ -268,6 +268,16 @@ async def _check_stock(connection: AsyncConnection) -> None:
         )
     )
     assert low
+    # Low on stock as the inventory screen reads it: over all of a state's warehouses.
+    states_with_low_stock = await _rows(
+        connection,
+        "SELECT DISTINCT state_id FROM (SELECT w.state_id, p.id FROM stock_levels l"
+        " JOIN products p ON p.id = l.product_id JOIN warehouses w ON w.id = l.warehouse_id"
+        " WHERE p.active GROUP BY w.state_id, p.id, p.reorder_level"
+        " HAVING sum(l.on_hand) <= p.reorder_level) low ORDER BY state_id",
+    )
+    states = await _rows(connection, "SELECT id FROM states ORDER BY id")
+    assert states_with_low_stock == states
     purchase_statuses = await _rows(
         connection, "SELECT DISTINCT status FROM purchase_requests ORDER BY status"
     )

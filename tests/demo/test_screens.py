@@ -191,3 +191,26 @@ async def test_banned_customers_in_arrears_are_listed_with_their_phone(
         assert node["repaymentStatus"] in IN_ARREARS
         assert node["daysInArrears"] > 0
         assert node["consumerPhone"].startswith("+91")
+
+
+# --- Inventory ----------------------------------------------------------------------
+
+
+async def test_every_state_has_a_product_low_on_stock(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    states = [state["id"] for state in await _states(client, demo_world)]
+    empty: list[tuple[str, str | None]] = []
+    for login in EVERYONE:
+        for state_id in [None, *states]:
+            listed = await ask(
+                client, demo_world, login, "Inventory.graphql", stateId=state_id, lowStockOnly=True
+            )
+            overview = await ask(
+                client, demo_world, login, "InventoryOverview.graphql", stateId=state_id
+            )
+            edges = listed["inventory"]["edges"]
+            if not edges or not overview["inventoryOverview"]["lowStockCount"]:
+                empty.append((login, state_id))
+            assert all(edge["node"]["lowStock"] for edge in edges)
+    assert empty == [], "\n".join(map(str, empty))
