@@ -53,6 +53,7 @@ PURCHASE_AGE_DAYS = {
     PurchaseStatus.REJECTED: (15, 120),
     PurchaseStatus.RECEIVED: (30, 300),
 }
+NEWEST_PURCHASE_DAYS_AGO = 1
 DECISION_DELAY_DAYS = (1, 3)
 DECISION_HOURS = (0, 4)
 INVOICE_NUMBERS = 10**6
@@ -244,37 +245,69 @@ class InventoryMaker:
                 )
 
     def add_purchases(self, size: SizeSpec) -> None:
-        """Purchase requests in every status, per state; received ones add receipts."""
+        """Purchase requests in every status, per state; received ones add receipts.
+
+        The first of each status in a state are placed so that its in-charges have
+        something of their own to see: the pending one was raised yesterday by the
+        in-charge of the state's first cluster, for their nearest warehouse (the state
+        in-charge has not read it yet); the received one by the state in-charge, for
+        the main warehouse.
+        """
         statuses = list(PURCHASE_STATUS_WEIGHTS)
-        for state_id in self.world.state_warehouses:
+        for state_id, (main, _depot) in self.world.state_warehouses.items():
             count = size.purchase_requests_per_state
             chosen = statuses[:count] + self.rng.choices(
                 statuses, weights=list(PURCHASE_STATUS_WEIGHTS.values()), k=count - len(statuses)
             )
-            for status in chosen:
-                self._add_purchase(state_id, status)
+            first_cluster, nearest = min(
+                (cluster_id, warehouse_id)
+                for warehouse_id, cluster_ids in self.world.warehouse_clusters.items()
+                if self.world.warehouse_state[warehouse_id] == state_id
+                for cluster_id in cluster_ids
+            )
+            placed = {
+                PurchaseStatus.PENDING: (
+                    self.world.cluster_incharges[first_cluster],
+                    nearest,
+                    NEWEST_PURCHASE_DAYS_AGO,
+                ),
+                PurchaseStatus.RECEIVED: (self.world.state_incharges[state_id], main, None),
+            }
+            for index, status in enumerate(chosen):
+                where = placed.get(status) if index < len(statuses) else None
+                self._add_purchase(state_id, status, *(where or (None, None, None)))
         self.purchases.sort(key=lambda p: (p.created_at, p.state_id))
         for number, purchase in enumerate(self.purchases, start=1):
             purchase.id = number
 
-    def _add_purchase(self, state_id: int, status: PurchaseStatus) -> None:
+    def _add_purchase(
+        self,
+        state_id: int,
+        status: PurchaseStatus,
+        requester: int | None = None,
+        warehouse: int | None = None,
+        days_ago: int | None = None,
+    ) -> None:
+        """A purchase request in ``status``; by ``requester``, for ``warehouse``,
+        ``days_ago`` when given, else by a cluster in-charge the warehouse serves."""
         rng, world = self.rng, self.world
         in_state = [(p, w) for p, w in self.pairs if world.warehouse_state[w] == state_id]
-        in_state = [(p, w) for p, w in in_state if p.spec.active]
+        in_state = [(p, w) for p, w in in_state if p.spec.active and warehouse in (None, w)]
         wants_low = status in (PurchaseStatus.PENDING, PurchaseStatus.APPROVED)
         fitting = [(p, w) for p, w in in_state if self.is_low(p, w) == wants_low]
         product, warehouse_id = rng.choice(fitting or in_state)
         clusters = world.warehouse_clusters[warehouse_id]
-        requester = (
-            world.cluster_incharges[rng.choice(clusters)]
-            if clusters
-            else world.state_incharges[state_id]
-        )
+        if requester is None:
+            requester = (
+                world.cluster_incharges[rng.choice(clusters)]
+                if clusters
+                else world.state_incharges[state_id]
+            )
         batches = math.ceil(
             product.spec.reorder_level * PURCHASE_QUANTITY_FACTOR / PURCHASE_QUANTITY_STEP
         )
         quantity = max(MIN_PURCHASE_QUANTITY, batches * PURCHASE_QUANTITY_STEP)
-        created_days_ago = rng.randint(*PURCHASE_AGE_DAYS[status])
+        created_days_ago = days_ago or rng.randint(*PURCHASE_AGE_DAYS[status])
         purchase = PurchaseDraft(
             0,
             product,

@@ -20,7 +20,9 @@ FORTNIGHT_DAYS = 14
 SUMMARY_READERS = (CSA, CLUSTER, STATE, ADMIN)
 REQUEST_READERS = (TECH, CSA, CLUSTER, STATE, ADMIN)
 SCHEME_READERS = (CSA, CLUSTER, STATE, ADMIN)
+PURCHASE_READERS = (CLUSTER, STATE, ADMIN)
 EVERYONE = (ADMIN, STATE, CLUSTER, CSA, TECH, OPERATOR)
+PURCHASE_STATUSES = ("PENDING", "APPROVED", "REJECTED", "RECEIVED")
 REPAYMENT_STATUSES = ("ON_TRACK", "BEHIND", "DEFAULTED", "PAID_OFF", "CANCELLED")
 IN_ARREARS = ("BEHIND", "DEFAULTED")
 SERVICES = ("UPGRADE", "DOWNGRADE", "DISCONNECTION", "RECONNECTION")
@@ -194,6 +196,25 @@ async def test_banned_customers_in_arrears_are_listed_with_their_phone(
 
 
 # --- Inventory ----------------------------------------------------------------------
+
+
+async def test_purchase_requests_have_rows_for_every_filter(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    empty: list[tuple[str, str]] = []
+
+    async def rows(login: str, **variables: Any) -> None:
+        data = await ask(client, demo_world, login, "PurchaseRequests.graphql", **variables)
+        if not data["purchaseRequests"]["edges"]:
+            empty.append((login, str(variables)))
+
+    for login in PURCHASE_READERS:
+        for status in PURCHASE_STATUSES:
+            await rows(login, statuses=[status])
+    # Admins manage master data; it is the in-charges who raise purchase requests.
+    for login in (CLUSTER, STATE):
+        await rows(login, requestedByMe=True)
+    assert empty == [], "\n".join(map(str, empty))
 
 
 async def test_every_state_has_a_product_low_on_stock(
