@@ -7,7 +7,9 @@ request made and closed within that week. At the showcase plants (where the name
 and technician work) those requests are completed bans and reconnections, one of each
 every week, so the summary's newly banned and reconnected columns move in any fortnight.
 And every plant has a request waiting in each open stage; at the showcase plants one of
-those waiting to be assigned is a banned consumer's reconnection.
+those waiting to be assigned is a banned consumer's reconnection. Lastly, in the last
+two days the named staff worked on a few requests there, so that tech@, cluster@ and
+csa@ find unread notifications in the bell.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections import defaultdict
 
 from demo.bulk import Clock
 from demo.consumers import ConsumerBook, ConsumerDraft
+from demo.events import READ_AFTER_DAYS
 from demo.requests import (
     CLOSED_STAGE_WEIGHTS,
     MIN_DAYS_CONNECTED,
@@ -33,6 +36,9 @@ DAYS_PER_WEEK = 7
 SHOWCASE_SERVICES = (ServiceType.DISCONNECTION, ServiceType.RECONNECTION)
 # Tries at random before walking every consumer of a plant.
 RANDOM_PICKS = 60
+# Recent work of the named staff, each leaving someone an unread notification: an
+# assignment (tech@), a request to review (cluster@), a completion (csa@ asked for it).
+LATEST_WORK_STAGES = (RequestStage.IN_PROCESS, RequestStage.REVIEW, RequestStage.COMPLETED)
 
 
 def recent_request_count(world: World) -> int:
@@ -99,6 +105,7 @@ def add_recent_activity(
             if consumer is not None:
                 maker.make_one(consumer, stage, day, last_day, service=service)
     _fill_open_stages(rng, clock, world, picker, maker)
+    _add_latest_work(clock, world, picker, maker)
 
 
 def _fill_open_stages(
@@ -128,3 +135,14 @@ def _fill_open_stages(
         consumer = picker.pick(plant, day, _status_for(service))
         if consumer is not None:
             maker.make_one(consumer, stage, day, yesterday, service=service)
+
+
+def _add_latest_work(clock: Clock, world: World, picker: _Picker, maker: RequestMaker) -> None:
+    """Requests the named staff worked on in the last days, not yet read about."""
+    plants = world.showcase_plants()
+    first_day, last_day = clock.day(READ_AFTER_DAYS), clock.day(1)
+    for index, stage in enumerate(LATEST_WORK_STAGES):
+        plant = plants[index % len(plants)]
+        consumer = picker.pick(plant, first_day, None)
+        if consumer is not None:
+            maker.make_one(consumer, stage, first_day, last_day, by_named_staff=True)

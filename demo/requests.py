@@ -128,6 +128,8 @@ class RequestMaker:
         self.requests: list[RequestDraft] = []
         # consumer id -> the end of their last request (NEVER while it is open)
         self._busy_until: dict[int, datetime] = {}
+        # While making a request by the plant's named staff (``make_one``'s by_named_staff)
+        self._named_staff_only = False
         self._go_live_day = clock.day(GO_LIVE_DAYS_AGO)
         self._services = list(ACTIVE_SERVICE_WEIGHTS)
         self._service_weights = list(accumulate(ACTIVE_SERVICE_WEIGHTS.values()))
@@ -192,7 +194,11 @@ class RequestMaker:
     def _actions(self, stage: RequestStage, plant: PlantInfo) -> list[RequestAction]:
         rng, a = self.rng, RequestAction
         work = [a.ASSIGN]
-        if len(plant.technician_ids) > 1 and rng.random() < REASSIGN_SHARE:
+        if (
+            len(plant.technician_ids) > 1
+            and not self._named_staff_only
+            and rng.random() < REASSIGN_SHARE
+        ):
             work.append(a.REASSIGN)
         sent_back = rng.random() < SEND_BACK_SHARE
         review = [a.CREATE, *work, a.PROCESS] + ([a.SEND_BACK, a.PROCESS] if sent_back else [])
@@ -229,10 +235,12 @@ class RequestMaker:
         return times
 
     def _pick(self, staff_ids: tuple[int, ...]) -> int:
+        if self._named_staff_only:
+            return staff_ids[0]
         return pick_staff(self.rng, staff_ids)
 
     def _reviewer(self, plant: PlantInfo) -> int:
-        if self.rng.random() < STATE_INCHARGE_STEPS_IN_SHARE:
+        if not self._named_staff_only and self.rng.random() < STATE_INCHARGE_STEPS_IN_SHARE:
             return plant.state_incharge_id
         return plant.cluster_incharge_id
 
@@ -245,14 +253,32 @@ class RequestMaker:
         *,
         service: ServiceType | None = None,
         note: str | None = None,
+        by_named_staff: bool = False,
     ) -> RequestDraft:
         """A request of ``consumer`` made on ``first_day`` that reached ``stage`` by
-        ``last_day`` (date ordinals); its service is ``service`` or a plausible one."""
+        ``last_day`` (date ordinals); its service is ``service`` or a plausible one.
+        ``by_named_staff``: the plant's first CSA and technician and its cluster
+        in-charge do every step (at the showcase plants, the named demo users)."""
+        self._named_staff_only = by_named_staff
+        try:
+            return self._make_one(consumer, stage, first_day, last_day, service, note)
+        finally:
+            self._named_staff_only = False
+
+    def _make_one(
+        self,
+        consumer: ConsumerDraft,
+        stage: RequestStage,
+        first_day: int,
+        last_day: int,
+        wanted: ServiceType | None,
+        note: str | None,
+    ) -> RequestDraft:
         rng, plant = self.rng, consumer.plant
-        service, requested_package_id = self._service(consumer, service)
+        service, requested_package_id = self._service(consumer, wanted)
         requester = (
             plant.cluster_incharge_id
-            if rng.random() < CLUSTER_INCHARGE_CREATES_SHARE
+            if not self._named_staff_only and rng.random() < CLUSTER_INCHARGE_CREATES_SHARE
             else self._pick(plant.csa_ids)
         )
         draft = RequestDraft(

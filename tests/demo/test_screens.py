@@ -22,7 +22,10 @@ REQUEST_READERS = (TECH, CSA, CLUSTER, STATE, ADMIN)
 SCHEME_READERS = (CSA, CLUSTER, STATE, ADMIN)
 PURCHASE_READERS = (CLUSTER, STATE, ADMIN)
 EVERYONE = (ADMIN, STATE, CLUSTER, CSA, TECH, OPERATOR)
+# Admins and operators are told of nothing (DESIGN.md, package activity).
+NOTIFIED = (STATE, CLUSTER, CSA, TECH)
 PURCHASE_STATUSES = ("PENDING", "APPROVED", "REJECTED", "RECEIVED")
+SCHEME_STATS_DAYS = 365
 REPAYMENT_STATUSES = ("ON_TRACK", "BEHIND", "DEFAULTED", "PAID_OFF", "CANCELLED")
 IN_ARREARS = ("BEHIND", "DEFAULTED")
 SERVICES = ("UPGRADE", "DOWNGRADE", "DISCONNECTION", "RECONNECTION")
@@ -147,6 +150,38 @@ async def test_request_tabs_have_rows_for_every_filter(
     assert empty == [], "\n".join(map(str, empty))
 
 
+async def test_tab_badges_count_every_stage(client: GraphQLClient, demo_world: DemoWorld) -> None:
+    empty: list[tuple[str, str]] = []
+    for login in REQUEST_READERS:
+        data = await ask(client, demo_world, login, "PackageRequestCounts.graphql")
+        counts = data["packageRequestCounts"]
+        empty += [(login, stage) for stage, count in counts.items() if not count]
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_consumer_list_has_active_and_banned_consumers(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    empty: list[tuple[str, str]] = []
+    for login in EVERYONE:
+        for status in ("ACTIVE", "BANNED"):
+            data = await ask(client, demo_world, login, "Consumers.graphql", status=status)
+            if not data["consumers"]["edges"]:
+                empty.append((login, status))
+    assert empty == [], "\n".join(map(str, empty))
+
+
+async def test_named_staff_have_unread_notifications(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    unread = {}
+    for login in NOTIFIED:
+        data = await ask(client, demo_world, login, "Notifications.graphql", unreadOnly=True)
+        unread[login] = data["unreadNotificationCount"]
+        assert len(data["notifications"]["edges"]) == min(unread[login], 20), login
+    assert all(unread.values()), unread
+
+
 # --- Schemes ------------------------------------------------------------------------
 
 
@@ -193,6 +228,19 @@ async def test_banned_customers_in_arrears_are_listed_with_their_phone(
         assert node["repaymentStatus"] in IN_ARREARS
         assert node["daysInArrears"] > 0
         assert node["consumerPhone"].startswith("+91")
+
+
+async def test_scheme_stats_count_enrolments_of_the_last_year(
+    client: GraphQLClient, demo_world: DemoWorld
+) -> None:
+    today = demo_world.today
+    days = _range(today - timedelta(days=SCHEME_STATS_DAYS), today)
+    empty: list[str] = []
+    for login in SCHEME_READERS:
+        data = await ask(client, demo_world, login, "SchemeStats.graphql", range=days)
+        if not sum(stat["enrollments"] for stat in data["schemeStats"]):
+            empty.append(login)
+    assert empty == []
 
 
 # --- Inventory ----------------------------------------------------------------------
