@@ -25,7 +25,7 @@ class SizeSpec:
     clusters_per_state: int
     plants: int
     consumers: int
-    package_requests: int
+    package_requests: int  # about; the weekly ones of ``demo.activity`` included
     enrollments: int
     purchase_requests_per_state: int
 
@@ -36,7 +36,7 @@ SIZES: dict[SeedSize, SizeSpec] = {
         clusters_per_state=2,
         plants=12,
         consumers=2_000,
-        package_requests=400,
+        package_requests=600,
         enrollments=150,
         purchase_requests_per_state=8,
     ),
@@ -290,6 +290,13 @@ PRODUCTS: tuple[ProductSpec, ...] = (
     ),
 )
 
+# Kept low on stock, so that the low-stock filter always has something to show: one
+# product short everywhere (all its units together at or below its reorder level), and
+# one more short in each state (in the order of STATES). None of them is sold on a scheme,
+# so no cancelled enrolment brings a unit back.
+SCARCE_SKU = "TV-LED-32"
+LOW_IN_STATE_SKUS = ("MIXER-500", "IRON-1000", "FAN-TABLE-400")
+
 
 @dataclass(frozen=True, slots=True)
 class SchemeSpec:
@@ -383,3 +390,5 @@ PROCESS_NOTES: dict[str, str] = {
     "DISCONNECTION": "Service wire disconnected; meter sealed.",
     "RECONNECTION": "Service wire reconnected; supply checked.",
 }
+# A customer disconnected for not paying their scheme instalments (``demo.arrears``).
+ARREARS_DISCONNECTION_NOTE = "Scheme instalments unpaid for weeks; notice served."

@@ -3,7 +3,8 @@
 Movements are collected first (issues to enrolments, returns, transfers, damage,
 receipts of purchases); then each product's opening receipt at each warehouse is sized
 so that the stock never went below zero and ends near a chosen level, some of them at
-or below the reorder level. Every level is the sum of its movements by construction.
+or below the reorder level (and, for the products the catalogue keeps low, all of them
+together, in every state). Every level is the sum of its movements by construction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from demo.bulk import WORKDAY_END_SECONDS, WORKDAY_START_SECONDS, Clock, Dataset
-from demo.catalog import SizeSpec
+from demo.catalog import LOW_IN_STATE_SKUS, SCARCE_SKU, SizeSpec
 from demo.consumers import Identified
 from demo.world import ProductInfo, World
 from models import (
@@ -52,6 +53,7 @@ PURCHASE_AGE_DAYS = {
     PurchaseStatus.REJECTED: (15, 120),
     PurchaseStatus.RECEIVED: (30, 300),
 }
+NEWEST_PURCHASE_DAYS_AGO = 1
 DECISION_DELAY_DAYS = (1, 3)
 DECISION_HOURS = (0, 4)
 INVOICE_NUMBERS = 10**6
@@ -140,8 +142,36 @@ class InventoryMaker:
     def __init__(self, rng: random.Random, clock: Clock, world: World, ledger: StockLedger):
         self.rng, self.clock, self.world, self.ledger = rng, clock, world, ledger
         self.pairs = stocked_pairs(world)
-        self.targets = {(p.id, w): self._target(p) for p, w in self.pairs}
+        # Final levels: kept low where the catalogue says so, else mostly healthy.
+        self.kept_low = self._kept_low_targets()
+        self.targets = {
+            (p.id, w): self.kept_low[(p.id, w)] if (p.id, w) in self.kept_low else self._target(p)
+            for p, w in self.pairs
+        }
         self.purchases: list[PurchaseDraft] = []
+
+    def _kept_low_targets(self) -> dict[tuple[int, int], int]:
+        """``SCARCE_SKU`` over all warehouses, and each state's ``LOW_IN_STATE_SKUS`` over
+        that state's: a few units in all, at most the reorder level, spread at random."""
+        world = self.world
+        groups: list[tuple[ProductInfo, list[int]]] = []
+        scarce = world.products[SCARCE_SKU]
+        groups.append((scarce, [w for p, w in self.pairs if p.id == scarce.id]))
+        for state_id, sku in zip(world.state_warehouses, LOW_IN_STATE_SKUS, strict=False):
+            product = world.products[sku]
+            in_state = [
+                w
+                for p, w in self.pairs
+                if p.id == product.id and world.warehouse_state[w] == state_id
+            ]
+            groups.append((product, in_state))
+        targets: dict[tuple[int, int], int] = {}
+        for product, warehouses in groups:
+            units = dict.fromkeys(warehouses, 0)
+            for _ in range(self.rng.randint(1, product.spec.reorder_level)):
+                units[self.rng.choice(warehouses)] += 1
+            targets.update({(product.id, w): count for w, count in units.items()})
+        return targets
 
     def _target(self, product: ProductInfo) -> int:
         spec = product.spec
@@ -162,7 +192,12 @@ class InventoryMaker:
     def add_transfers_and_damage(self) -> None:
         """Units moved from each state's main warehouse to its depot; a few written off."""
         for state_id, (main, depot) in self.world.state_warehouses.items():
-            light = [p for p, w in self.pairs if w == depot and p.spec.active]
+            # Nothing moves into stock kept low: it would no longer be low.
+            light = [
+                p
+                for p, w in self.pairs
+                if w == depot and p.spec.active and (p.id, w) not in self.kept_low
+            ]
             actor = self.world.state_incharges[state_id]
             for number in range(1, TRANSFERS_PER_STATE + 1):
                 product = self.rng.choice(light)
@@ -210,37 +245,69 @@ class InventoryMaker:
                 )
 
     def add_purchases(self, size: SizeSpec) -> None:
-        """Purchase requests in every status, per state; received ones add receipts."""
+        """Purchase requests in every status, per state; received ones add receipts.
+
+        The first of each status in a state are placed so that its in-charges have
+        something of their own to see: the pending one was raised yesterday by the
+        in-charge of the state's first cluster, for their nearest warehouse (the state
+        in-charge has not read it yet); the received one by the state in-charge, for
+        the main warehouse.
+        """
         statuses = list(PURCHASE_STATUS_WEIGHTS)
-        for state_id in self.world.state_warehouses:
+        for state_id, (main, _depot) in self.world.state_warehouses.items():
             count = size.purchase_requests_per_state
             chosen = statuses[:count] + self.rng.choices(
                 statuses, weights=list(PURCHASE_STATUS_WEIGHTS.values()), k=count - len(statuses)
             )
-            for status in chosen:
-                self._add_purchase(state_id, status)
+            first_cluster, nearest = min(
+                (cluster_id, warehouse_id)
+                for warehouse_id, cluster_ids in self.world.warehouse_clusters.items()
+                if self.world.warehouse_state[warehouse_id] == state_id
+                for cluster_id in cluster_ids
+            )
+            placed = {
+                PurchaseStatus.PENDING: (
+                    self.world.cluster_incharges[first_cluster],
+                    nearest,
+                    NEWEST_PURCHASE_DAYS_AGO,
+                ),
+                PurchaseStatus.RECEIVED: (self.world.state_incharges[state_id], main, None),
+            }
+            for index, status in enumerate(chosen):
+                where = placed.get(status) if index < len(statuses) else None
+                self._add_purchase(state_id, status, *(where or (None, None, None)))
         self.purchases.sort(key=lambda p: (p.created_at, p.state_id))
         for number, purchase in enumerate(self.purchases, start=1):
             purchase.id = number
 
-    def _add_purchase(self, state_id: int, status: PurchaseStatus) -> None:
+    def _add_purchase(
+        self,
+        state_id: int,
+        status: PurchaseStatus,
+        requester: int | None = None,
+        warehouse: int | None = None,
+        days_ago: int | None = None,
+    ) -> None:
+        """A purchase request in ``status``; by ``requester``, for ``warehouse``,
+        ``days_ago`` when given, else by a cluster in-charge the warehouse serves."""
         rng, world = self.rng, self.world
         in_state = [(p, w) for p, w in self.pairs if world.warehouse_state[w] == state_id]
-        in_state = [(p, w) for p, w in in_state if p.spec.active]
+        in_state = [(p, w) for p, w in in_state if p.spec.active and warehouse in (None, w)]
         wants_low = status in (PurchaseStatus.PENDING, PurchaseStatus.APPROVED)
         fitting = [(p, w) for p, w in in_state if self.is_low(p, w) == wants_low]
         product, warehouse_id = rng.choice(fitting or in_state)
         clusters = world.warehouse_clusters[warehouse_id]
-        requester = (
-            world.cluster_incharges[rng.choice(clusters)]
-            if clusters
-            else world.state_incharges[state_id]
-        )
+        if requester is None:
+            requester = (
+                world.cluster_incharges[rng.choice(clusters)]
+                if clusters
+                else world.state_incharges[state_id]
+            )
         batches = math.ceil(
             product.spec.reorder_level * PURCHASE_QUANTITY_FACTOR / PURCHASE_QUANTITY_STEP
         )
         quantity = max(MIN_PURCHASE_QUANTITY, batches * PURCHASE_QUANTITY_STEP)
-        created_days_ago = rng.randint(*PURCHASE_AGE_DAYS[status])
+        created_days_ago = days_ago or rng.randint(*PURCHASE_AGE_DAYS[status])
         purchase = PurchaseDraft(
             0,
             product,
@@ -287,6 +354,8 @@ class InventoryMaker:
         for product, warehouse_id in self.pairs:
             out, into = totals.get((product.id, warehouse_id), (0, 0))
             target = self.targets[(product.id, warehouse_id)]
+            if into > target and (product.id, warehouse_id) in self.kept_low:
+                raise AssertionError(f"seed stock of {product.spec.sku} meant low, received more")
             opening = max(out, target + out - into)
             if opening > 0:
                 self.ledger.record(

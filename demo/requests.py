@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 from demo.bulk import WORKDAY_END_SECONDS, WORKDAY_START_SECONDS, Clock, Dataset, Row
@@ -66,6 +66,8 @@ SEND_BACK_SHARE = 0.2
 REJECTED_BEFORE_ASSIGNMENT_SHARE = 0.5
 TECHNICIAN_REJECTS_SHARE = 0.5
 UUID_BITS = 128
+# When a consumer whose last request is still open becomes free again: never.
+NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(slots=True)
@@ -119,11 +121,15 @@ def _weighted(rng: random.Random, weights: dict[RequestStage, int]) -> RequestSt
 
 
 class RequestMaker:
-    """Makes up the requests of consumers, one consumer at a time."""
+    """Makes up the requests of consumers, each consumer's one after another in time."""
 
     def __init__(self, rng: random.Random, clock: Clock, book: ConsumerBook) -> None:
         self.rng, self.clock, self.book = rng, clock, book
         self.requests: list[RequestDraft] = []
+        # consumer id -> the end of their last request (NEVER while it is open)
+        self._busy_until: dict[int, datetime] = {}
+        # While making a request by the plant's named staff (``make_one``'s by_named_staff)
+        self._named_staff_only = False
         self._go_live_day = clock.day(GO_LIVE_DAYS_AGO)
         self._services = list(ACTIVE_SERVICE_WEIGHTS)
         self._service_weights = list(accumulate(ACTIVE_SERVICE_WEIGHTS.values()))
@@ -140,21 +146,43 @@ class RequestMaker:
         starts = sorted(rng.sample(range(window_start, closed_until + 1), closed))
         for index, start in enumerate(starts):
             end = starts[index + 1] - 1 if index + 1 < len(starts) else closed_until
-            self._make_one(consumer, _weighted(rng, CLOSED_STAGE_WEIGHTS), start, end)
+            self.make_one(consumer, _weighted(rng, CLOSED_STAGE_WEIGHTS), start, end)
         if open_last:
-            self._make_one(consumer, _weighted(rng, OPEN_STAGE_WEIGHTS), open_day, yesterday)
+            self.make_one(consumer, _weighted(rng, OPEN_STAGE_WEIGHTS), open_day, yesterday)
 
-    def _service(self, consumer: ConsumerDraft) -> tuple[ServiceType, int | None]:
-        if consumer.status is ConsumerStatus.BANNED:
+    def free_from(self, consumer: ConsumerDraft) -> datetime | None:
+        """When ``consumer`` last changed or ended a request (a new request may start
+        after it); None while one of their requests is open."""
+        last_request = self._busy_until.get(consumer.id, consumer.updated_at)
+        busy_until = max(last_request, consumer.updated_at)
+        return None if busy_until == NEVER else busy_until
+
+    def is_free(self, consumer: ConsumerDraft, at: datetime) -> bool:
+        """Whether a new request of ``consumer`` may start at ``at``."""
+        free_from = self.free_from(consumer)
+        return free_from is not None and free_from < at
+
+    def _service(
+        self, consumer: ConsumerDraft, wanted: ServiceType | None
+    ) -> tuple[ServiceType, int | None]:
+        """The service asked for (``wanted``, else a plausible one) and its package."""
+        banned = consumer.status is ConsumerStatus.BANNED
+        if wanted is not None and banned != (wanted is ServiceType.RECONNECTION):
+            raise AssertionError(f"seed cannot ask {wanted} for a {consumer.status} consumer")
+        if banned:
             return ServiceType.RECONNECTION, None
         while True:
-            service = self.rng.choices(self._services, cum_weights=self._service_weights)[0]
+            service = (
+                wanted or self.rng.choices(self._services, cum_weights=self._service_weights)[0]
+            )
             if service is ServiceType.DISCONNECTION:
                 return service, None
             higher = service is ServiceType.UPGRADE
             target = self._target_package(consumer.package_id, higher=higher)
             if target is not None:
                 return service, target
+            if wanted is not None:
+                raise AssertionError(f"seed cannot {wanted} consumer {consumer.id}: no package")
 
     def _target_package(self, package_id: int, *, higher: bool) -> int | None:
         step = self.book.neighbour_package(package_id, higher=higher)
@@ -166,7 +194,11 @@ class RequestMaker:
     def _actions(self, stage: RequestStage, plant: PlantInfo) -> list[RequestAction]:
         rng, a = self.rng, RequestAction
         work = [a.ASSIGN]
-        if len(plant.technician_ids) > 1 and rng.random() < REASSIGN_SHARE:
+        if (
+            len(plant.technician_ids) > 1
+            and not self._named_staff_only
+            and rng.random() < REASSIGN_SHARE
+        ):
             work.append(a.REASSIGN)
         sent_back = rng.random() < SEND_BACK_SHARE
         review = [a.CREATE, *work, a.PROCESS] + ([a.SEND_BACK, a.PROCESS] if sent_back else [])
@@ -203,21 +235,50 @@ class RequestMaker:
         return times
 
     def _pick(self, staff_ids: tuple[int, ...]) -> int:
+        if self._named_staff_only:
+            return staff_ids[0]
         return pick_staff(self.rng, staff_ids)
 
     def _reviewer(self, plant: PlantInfo) -> int:
-        if self.rng.random() < STATE_INCHARGE_STEPS_IN_SHARE:
+        if not self._named_staff_only and self.rng.random() < STATE_INCHARGE_STEPS_IN_SHARE:
             return plant.state_incharge_id
         return plant.cluster_incharge_id
 
+    def make_one(
+        self,
+        consumer: ConsumerDraft,
+        stage: RequestStage,
+        first_day: int,
+        last_day: int,
+        *,
+        service: ServiceType | None = None,
+        note: str | None = None,
+        by_named_staff: bool = False,
+    ) -> RequestDraft:
+        """A request of ``consumer`` made on ``first_day`` that reached ``stage`` by
+        ``last_day`` (date ordinals); its service is ``service`` or a plausible one.
+        ``by_named_staff``: the plant's first CSA and technician and its cluster
+        in-charge do every step (at the showcase plants, the named demo users)."""
+        self._named_staff_only = by_named_staff
+        try:
+            return self._make_one(consumer, stage, first_day, last_day, service, note)
+        finally:
+            self._named_staff_only = False
+
     def _make_one(
-        self, consumer: ConsumerDraft, stage: RequestStage, first_day: int, last_day: int
-    ) -> None:
+        self,
+        consumer: ConsumerDraft,
+        stage: RequestStage,
+        first_day: int,
+        last_day: int,
+        wanted: ServiceType | None,
+        note: str | None,
+    ) -> RequestDraft:
         rng, plant = self.rng, consumer.plant
-        service, requested_package_id = self._service(consumer)
+        service, requested_package_id = self._service(consumer, wanted)
         requester = (
             plant.cluster_incharge_id
-            if rng.random() < CLUSTER_INCHARGE_CREATES_SHARE
+            if not self._named_staff_only and rng.random() < CLUSTER_INCHARGE_CREATES_SHARE
             else self._pick(plant.csa_ids)
         )
         draft = RequestDraft(
@@ -226,7 +287,7 @@ class RequestMaker:
             current_package_id=consumer.package_id,
             requested_package_id=requested_package_id,
             requested_by_id=requester,
-            note=rng.choice(REQUEST_NOTES[service.value]),
+            note=note or rng.choice(REQUEST_NOTES[service.value]),
             idempotency_key=str(uuid.UUID(int=rng.getrandbits(UUID_BITS), version=4)),
         )
         actions = self._actions(stage, plant)
@@ -237,6 +298,8 @@ class RequestMaker:
         if stage is RequestStage.COMPLETED:
             self._apply(draft)
         self.requests.append(draft)
+        self._busy_until[consumer.id] = draft.updated_at if stage in CLOSED_STAGES else NEVER
+        return draft
 
     def _event(self, draft: RequestDraft, action: RequestAction, at: datetime) -> EventDraft:
         rng, plant = self.rng, draft.consumer.plant
@@ -313,15 +376,22 @@ class RequestLog:
     events: list[tuple[EventDraft, RequestDraft]]
 
 
-def draft_requests(rng: random.Random, clock: Clock, book: ConsumerBook, total: int) -> RequestLog:
-    """About ``total`` requests over the consumers, numbered in the order they were made."""
+def draft_requests(
+    rng: random.Random, clock: Clock, book: ConsumerBook, total: int
+) -> RequestMaker:
+    """About ``total`` requests over the consumers; the maker can add more after."""
     maker = RequestMaker(rng, clock, book)
     counts = _requests_per_consumer(rng, clock, book, total)
     for consumer in book.consumers:
         count = counts.get(consumer.id, 0)
         if count:
             maker.make_for(consumer, count)
-    requests = sorted(maker.requests, key=lambda r: (r.created_at, r.consumer.id))
+    return maker
+
+
+def number_requests(requests: list[RequestDraft]) -> RequestLog:
+    """Number the requests in the order they were made, and their events in time order."""
+    requests = sorted(requests, key=lambda r: (r.created_at, r.consumer.id))
     for number, request in enumerate(requests, start=1):
         request.id = number
     events = sorted(

@@ -4,12 +4,15 @@ Each enrolment is of a consumer ACTIVE since before it, in a scheme valid that d
 offered in their state. It takes one unit from a warehouse of that state, pays the
 down payment, and fixes its schedule (``models.schemes.schedules.build_schedule``). Then the
 customer pays according to a profile: on track, behind, more than 90 days behind,
-paid off early, or the enrolment is cancelled and the unit comes back.
+paid off early, or the enrolment is cancelled and the unit comes back. The showcase
+plants get one of each status and scheme type first. Some customers in arrears are
+disconnected later on (``demo.arrears``): enrolled while ACTIVE, BANNED now.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -34,6 +37,7 @@ from models import (
     SchemeEnrollment,
     SchemeInstallment,
     SchemePayment,
+    SchemeType,
 )
 from models.schemes.codes import ALPHABET, generate_code
 from models.schemes.schedules import ScheduledInstallment, build_schedule
@@ -66,6 +70,17 @@ PROFILE_WEIGHTS = {
     Profile.PAID_OFF: 8,
     Profile.CANCELLED: 3,
 }
+# At the showcase plants, whatever the dice say: every repayment status and scheme type,
+# and a customer behind and one defaulted who can be disconnected (``demo.arrears``).
+SHOWCASE: tuple[tuple[Profile, SchemeType], ...] = (
+    (Profile.ON_TRACK, SchemeType.STANDARD),
+    (Profile.PAID_OFF, SchemeType.SUBSIDISED),
+    (Profile.CANCELLED, SchemeType.FESTIVE),
+    (Profile.BEHIND, SchemeType.PRODUCTIVE_USE),
+    (Profile.BEHIND, SchemeType.SUBSIDISED),
+    (Profile.DEFAULTED, SchemeType.STANDARD),
+)
+SHOWCASE_TRIES = 200  # consumers and days tried for each, before giving up on it
 
 
 @dataclass(slots=True)
@@ -98,18 +113,51 @@ class EnrollmentMaker:
     def __init__(self, rng: random.Random, clock: Clock, world: World, ledger: StockLedger):
         self.rng, self.clock, self.world, self.ledger = rng, clock, world, ledger
         self.enrollments: list[EnrollmentDraft] = []
+        self._enrolled: set[int] = set()
         self._codes: set[str] = set()
         self._yesterday = clock.day(1)
         self._first_day = clock.day(ENROLMENT_SPAN_DAYS)
 
+    def enrol_showcase(
+        self, book: ConsumerBook, can_disconnect: Callable[[EnrollmentDraft], bool]
+    ) -> None:
+        """At the showcase plants, one enrolment of each ``SHOWCASE`` kind, where one fits.
+
+        Those in arrears are ones that ``can_disconnect`` (there is time for a
+        disconnection between their arrears and today), so the showcase plants have a
+        banned customer behind and one defaulted, as well as every other status.
+        """
+        plants = set(self.world.showcase_plant_ids)
+        consumers = [
+            c for c in book.consumers if c.plant.id in plants and c.status is ConsumerStatus.ACTIVE
+        ]
+        for profile, scheme_type in SHOWCASE:
+            for _ in range(SHOWCASE_TRIES):
+                consumer = consumers[self.rng.randrange(len(consumers))]
+                offer = (
+                    None if consumer.id in self._enrolled else self._offer(consumer, scheme_type)
+                )
+                if offer is None:
+                    continue
+                draft = self._draft(consumer, *offer, profile)
+                status, _ = repayment_of(draft, self.clock.today_ordinal)
+                in_arrears = status in (Profile.BEHIND, Profile.DEFAULTED)
+                if status is profile and (not in_arrears or can_disconnect(draft)):
+                    self._commit(draft)
+                    break
+
     def enrol(self, book: ConsumerBook, count: int) -> None:
-        """Up to ``count`` enrolments of distinct consumers, numbered in time order."""
+        """Enrolments of distinct consumers up to ``count`` in all, numbered in time order."""
         active = [c for c in book.consumers if c.status is ConsumerStatus.ACTIVE]
         self.rng.shuffle(active)
+        profiles, weights = list(PROFILE_WEIGHTS), list(PROFILE_WEIGHTS.values())
         for consumer in active:
             if len(self.enrollments) >= count:
                 break
-            self._enrol_one(consumer)
+            offer = None if consumer.id in self._enrolled else self._offer(consumer)
+            if offer is not None:
+                profile = self.rng.choices(profiles, weights)[0]
+                self._commit(self._draft(consumer, *offer, profile))
         self.enrollments.sort(key=lambda e: (e.enrolled_at, e.consumer.id))
         for number, enrollment in enumerate(self.enrollments, start=1):
             enrollment.id = number
@@ -122,12 +170,16 @@ class EnrollmentMaker:
             end = min(end, scheme.valid_to.toordinal())
         return start, end
 
-    def _offer(self, consumer: ConsumerDraft) -> tuple[SchemeInfo, int] | None:
-        """A scheme offered in the consumer's state and a day it was valid, or None."""
+    def _offer(
+        self, consumer: ConsumerDraft, scheme_type: SchemeType | None = None
+    ) -> tuple[SchemeInfo, int] | None:
+        """A scheme (of ``scheme_type``, if given) offered in the consumer's state and a
+        day it was valid, or None."""
         offers = [
             (scheme, window)
             for scheme in self.world.schemes
             if consumer.plant.state_id in scheme.state_ids
+            and scheme_type in (None, scheme.spec.scheme_type)
             for window in [self._window(consumer, scheme)]
             if window[0] <= window[1]
         ]
@@ -137,11 +189,11 @@ class EnrollmentMaker:
         scheme, (start, end) = self.rng.choices(offers, weights=weights)[0]
         return scheme, self.rng.randint(start, end)
 
-    def _enrol_one(self, consumer: ConsumerDraft) -> None:
-        offer = self._offer(consumer)
-        if offer is None:
-            return
-        rng, plant, (scheme, day) = self.rng, consumer.plant, offer
+    def _draft(
+        self, consumer: ConsumerDraft, scheme: SchemeInfo, day: int, profile: Profile
+    ) -> EnrollmentDraft:
+        """The enrolment of ``consumer`` on ``day``, and its payments since by ``profile``."""
+        plant = consumer.plant
         main, nearest = plant.warehouse_ids
         product = self.world.products[scheme.spec.product_sku]
         draft = EnrollmentDraft(
@@ -150,7 +202,7 @@ class EnrollmentMaker:
             code=self._new_code(),
             warehouse_id=main if product.spec.main_warehouse_only else nearest,
             enrolled_at=self._instant(day),
-            enrolled_by_id=pick_staff(rng, plant.csa_ids),
+            enrolled_by_id=pick_staff(self.rng, plant.csa_ids),
             schedule=[],
         )
         spec = scheme.spec
@@ -163,9 +215,15 @@ class EnrollmentMaker:
         )
         if draft.down_minor:
             draft.payments.append((draft.enrolled_at, PaymentKind.DOWN_PAYMENT, draft.down_minor))
+        self._pay(draft, day, profile)
+        return draft
+
+    def _commit(self, draft: EnrollmentDraft) -> None:
+        """Keep ``draft``: the unit issued for it, and returned if it was cancelled."""
+        product_id = self.world.products[draft.scheme.spec.product_sku].id
         self.ledger.record(
             MovementDraft(
-                product.id,
+                product_id,
                 draft.warehouse_id,
                 MovementKind.ISSUE,
                 -1,
@@ -176,8 +234,22 @@ class EnrollmentMaker:
                 enrollment=draft,
             )
         )
-        self._pay(draft, day, rng.choices(list(PROFILE_WEIGHTS), list(PROFILE_WEIGHTS.values()))[0])
+        if draft.cancelled_at is not None:
+            self.ledger.record(
+                MovementDraft(
+                    product_id,
+                    draft.warehouse_id,
+                    MovementKind.ADJUSTMENT,
+                    1,
+                    draft.cancelled_at,
+                    draft.cancelled_by_id,
+                    "Returned on cancellation",
+                    draft.code,
+                    enrollment=draft,
+                )
+            )
         self.enrollments.append(draft)
+        self._enrolled.add(draft.consumer.id)
 
     def _new_code(self) -> str:
         while True:
@@ -249,20 +321,33 @@ class EnrollmentMaker:
         draft.cancelled_at = self._instant(cancel_day)
         draft.cancelled_by_id = draft.consumer.plant.cluster_incharge_id
         draft.cancel_reason = self.rng.choice(CANCEL_REASONS)
-        product = self.world.products[draft.scheme.spec.product_sku]
-        self.ledger.record(
-            MovementDraft(
-                product.id,
-                draft.warehouse_id,
-                MovementKind.ADJUSTMENT,
-                1,
-                draft.cancelled_at,
-                draft.cancelled_by_id,
-                "Returned on cancellation",
-                draft.code,
-                enrollment=draft,
-            )
-        )
+
+
+def repayment_of(draft: EnrollmentDraft, today: int) -> tuple[Profile, int | None]:
+    """The repayment status the API reports for ``draft`` on ``today`` (a date ordinal),
+    and the day its arrears began (None when not in arrears).
+
+    As ``resolvers.schemes.repayment`` reads it: payments cover instalments in order;
+    the oldest instalment due by today and not covered is where arrears begin.
+    """
+    paid = sum(amount for _, _, amount in draft.payments)
+    if draft.cancelled_at is not None:
+        return Profile.CANCELLED, None
+    if paid >= draft.total_minor:
+        return Profile.PAID_OFF, None
+    start = next(
+        (
+            i.due_date.toordinal()
+            for i in draft.schedule
+            if i.cumulative_due_minor > paid and i.due_date.toordinal() <= today
+        ),
+        None,
+    )
+    if start is None or start == today:
+        return Profile.ON_TRACK, None
+    if today - start > DEFAULT_AFTER_DAYS:
+        return Profile.DEFAULTED, start
+    return Profile.BEHIND, start
 
 
 def emit_enrollments(data: Dataset, enrollments: list[EnrollmentDraft]) -> None:

@@ -6,9 +6,11 @@ one transaction with bulk inserts. The same seed and ``today`` give the same row
 
 The parts: ``demo.catalog`` (fixed names, tariffs, appliances, offers), ``demo.world``
 (geography, staff, catalogue rows), ``demo.consumers`` and ``demo.requests``
-(connections, their history, package requests), ``demo.schemes`` (enrolments and
-payments), ``demo.inventory`` (stock ledger, levels, purchases), ``demo.events``
-(outbox and notifications) and ``demo.bulk`` (loading rows fast).
+(connections, their history, package requests), ``demo.activity`` (steady recent
+activity, week by week), ``demo.schemes`` (enrolments and payments), ``demo.arrears``
+(customers disconnected while in arrears), ``demo.inventory`` (stock ledger, levels,
+purchases), ``demo.events`` (outbox and notifications) and ``demo.bulk`` (loading rows
+fast).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from sqlmodel import SQLModel
 from auth.passwords import hash_password
 from core.db import WRITE_OPTION, create_engine
 from core.settings import Settings
+from demo.activity import add_recent_activity, recent_request_count
+from demo.arrears import disconnect_in_arrears, disconnection_window
 from demo.bulk import DEMO_ZONE, Clock, Dataset, delete_all_rows, insert_dataset
 from demo.catalog import (
     DEMO_EMAIL_DOMAIN,
@@ -49,7 +53,7 @@ from demo.catalog import (
 from demo.consumers import draft_consumers, emit_consumers
 from demo.events import emit_events
 from demo.inventory import InventoryMaker, StockLedger, emit_inventory
-from demo.requests import draft_requests, emit_requests
+from demo.requests import draft_requests, emit_requests, number_requests
 from demo.schemes import EnrollmentMaker, emit_enrollments
 from demo.world import build_world, plant_code, plant_name
 from migrations.upgrade import upgrade_to_head
@@ -225,10 +229,17 @@ def build_demo_dataset(size: SeedSize, random_seed: int, today: date) -> Dataset
     data = Dataset()
     world = build_world(data, rng, clock, spec, demo_password_hash(random_seed))
     book = draft_consumers(rng, clock, world, spec)
-    log = draft_requests(rng, clock, book, spec.package_requests)
+    recent = recent_request_count(world)
+    requests = draft_requests(rng, clock, book, spec.package_requests - recent)
+    add_recent_activity(rng, clock, world, book, requests)
     ledger = StockLedger()
     enrolments = EnrollmentMaker(rng, clock, world, ledger)
+    enrolments.enrol_showcase(
+        book, lambda draft: disconnection_window(draft, requests, clock) is not None
+    )
     enrolments.enrol(book, spec.enrollments)
+    disconnect_in_arrears(rng, clock, requests, enrolments.enrollments)
+    log = number_requests(requests.requests)
     inventory = InventoryMaker(rng, clock, world, ledger)
     inventory.add_transfers_and_damage()
     inventory.add_purchases(spec)

@@ -140,6 +140,13 @@ class World:
     # cluster id -> its in-charge; warehouse id -> clusters whose nearest it is
     cluster_incharges: dict[int, int] = field(default_factory=dict)
     warehouse_clusters: dict[int, list[int]] = field(default_factory=dict)
+    # Where the named CSA and technician work: the plants whose screens the demo shows
+    # first, so every filter there must have something to show.
+    showcase_plant_ids: tuple[int, ...] = ()
+
+    def showcase_plants(self) -> list[PlantInfo]:
+        """The showcase plants, in order."""
+        return [plant for plant in self.plants if plant.id in self.showcase_plant_ids]
 
 
 class _Staff:
@@ -361,6 +368,8 @@ def _add_plants(
             },
         )
     named = _named_field_staff(staff, plant_ids) if cluster_id == 1 else _NamedStaff()
+    if cluster_id == 1:
+        world.showcase_plant_ids = named.csa_plants
     for number, plant_id in enumerate(plant_ids, start=1):
         code = plant_code(cluster_code, number)
         local = code.lower()

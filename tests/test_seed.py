@@ -268,6 +268,16 @@ async def _check_stock(connection: AsyncConnection) -> None:
         )
     )
     assert low
+    # Low on stock as the inventory screen reads it: over all of a state's warehouses.
+    states_with_low_stock = await _rows(
+        connection,
+        "SELECT DISTINCT state_id FROM (SELECT w.state_id, p.id FROM stock_levels l"
+        " JOIN products p ON p.id = l.product_id JOIN warehouses w ON w.id = l.warehouse_id"
+        " WHERE p.active GROUP BY w.state_id, p.id, p.reorder_level"
+        " HAVING sum(l.on_hand) <= p.reorder_level) low ORDER BY state_id",
+    )
+    states = await _rows(connection, "SELECT id FROM states ORDER BY id")
+    assert states_with_low_stock == states
     purchase_statuses = await _rows(
         connection, "SELECT DISTINCT status FROM purchase_requests ORDER BY status"
     )
@@ -291,9 +301,34 @@ async def _check_enrollments(connection: AsyncConnection) -> None:
         " JOIN plants p ON p.id = c.plant_id JOIN clusters cl ON cl.id = p.cluster_id"
         " JOIN warehouses w ON w.id = e.warehouse_id"
         " LEFT JOIN scheme_states s ON s.scheme_id = e.scheme_id AND s.state_id = cl.state_id"
-        " WHERE w.state_id <> cl.state_id OR s.scheme_id IS NULL OR c.status <> 'ACTIVE'",
+        " WHERE w.state_id <> cl.state_id OR s.scheme_id IS NULL",
     )
     assert misplaced == []
+    # Consumers were ACTIVE when enrolled; those BANNED since were banned later, by a
+    # completed disconnection, and paid nothing after it.
+    inactive_when_enrolled = await _rows(
+        connection,
+        "SELECT e.id FROM scheme_enrollments e WHERE coalesce(("
+        " SELECT h.to_status FROM consumer_history h WHERE h.consumer_id = e.consumer_id"
+        " AND h.kind = 'STATUS' AND h.changed_at <= e.enrolled_at"
+        " ORDER BY h.changed_at DESC, h.id DESC LIMIT 1), '') <> 'ACTIVE'",
+    )
+    assert inactive_when_enrolled == []
+    banned = await _rows(
+        connection,
+        "SELECT e.id, EXISTS (SELECT 1 FROM consumer_history h"
+        " JOIN package_requests r ON r.id = h.request_id"
+        " WHERE h.consumer_id = c.id AND h.kind = 'STATUS' AND h.to_status = 'BANNED'"
+        " AND h.changed_at > e.enrolled_at AND r.service = 'DISCONNECTION'"
+        " AND r.stage = 'COMPLETED'),"
+        " EXISTS (SELECT 1 FROM scheme_payments p WHERE p.enrollment_id = e.id"
+        " AND p.paid_at > (SELECT max(h.changed_at) FROM consumer_history h"
+        " WHERE h.consumer_id = c.id AND h.kind = 'STATUS'))"
+        " FROM scheme_enrollments e JOIN consumers c ON c.id = e.consumer_id"
+        " WHERE c.status = 'BANNED'",
+    )
+    assert banned
+    assert all(disconnected and not paid_since for _, disconnected, paid_since in banned)
     issues = await _rows(
         connection,
         "SELECT e.id FROM scheme_enrollments e LEFT JOIN stock_movements m"
