@@ -110,10 +110,13 @@ class Walker:
     def _root_types(self) -> tuple[GraphQLObjectType | None, ...]:
         return (self.schema.query_type, self.schema.mutation_type, self.schema.subscription_type)
 
-    def walk(self, root: str) -> Walk:
-        query_type = self.schema.query_type
-        assert query_type is not None
-        definition = query_type.fields[root]
+    def walk(self, root: str, operation: str = "query") -> Walk:
+        """The walk from ``root``, a field of the Query type (or of Subscription)."""
+        root_type = (
+            self.schema.subscription_type if operation == "subscription" else self.schema.query_type
+        )
+        assert root_type is not None
+        definition = root_type.fields[root]
         named = _object_valued(definition)
         assert named is not None, root
         top = Level(named.name)
@@ -140,7 +143,7 @@ class Walker:
                     queue.append(child)
         arguments, variables = self.root_arguments.get(root, ("", ""))
         body = self._render(top, indent=1)
-        document = f"query Walk_{root}{variables} {{\n  {root}{arguments} {body}\n}}\n"
+        document = f"{operation} Walk_{root}{variables} {{\n  {root}{arguments} {body}\n}}\n"
         return Walk(root, document, expanded, skipped)
 
     def _concrete(self, type_name: str) -> list[str]:
