@@ -42,10 +42,12 @@ SCHEMA_BASE ?= HEAD
 schema-diff: $(STAMP)
 	$(BIN)/gridline schema-diff --git $(SCHEMA_BASE)
 
-# The screens under load against a raw floor, on PostgreSQL and SQLite (bench/run.py;
-# results in bench/results/). BENCH_ARGS=--quick for 2-second runs.
+# The screens under load against a raw floor and PostGraphile, on PostgreSQL and SQLite
+# (bench/run.py; results in bench/results/). BENCH_ARGS=--quick for 2-second runs.
+# bench/prerequisites.py says what is missing (wrk, npm) and how to install it; the bench
+# installs no system package.
 bench: $(STAMP)
-	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m bench.prerequisites $(BENCH_ARGS)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Live events: commit-to-delivery latency with up to 1,000 websockets (PostgreSQL).
