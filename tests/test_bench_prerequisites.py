@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import prerequisites
+from bench import peer, prerequisites
 from bench.prerequisites import NPM, WRK, missing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +33,8 @@ def test_npm_is_needed_for_postgresql_until_postgraphile_is_installed() -> None:
 def test_the_command_names_what_is_missing_and_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(prerequisites.shutil, "which", on_path())
-    monkeypatch.setattr(prerequisites.peer, "is_installed", lambda: False)
+    monkeypatch.setattr("shutil.which", on_path())
+    monkeypatch.setattr(peer, "is_installed", lambda: False)
     # bench.run's own options pass through untouched.
     status = prerequisites.main(["--quick", "--databases", "postgresql"])
     err = capsys.readouterr().err
@@ -46,7 +46,7 @@ def test_the_command_names_what_is_missing_and_how_to_install_it(
 def test_the_command_is_silent_when_nothing_is_missing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(prerequisites.shutil, "which", on_path("wrk", "npm"))
+    monkeypatch.setattr("shutil.which", on_path("wrk", "npm"))
     assert prerequisites.main([]) == 0
     assert capsys.readouterr() == ("", "")
 
