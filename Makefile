@@ -4,13 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest migrate seed schema schema-diff bench bench-events clean
+.PHONY: run test install lock lint typecheck pytest migrate seed schema schema-diff bench bench-events clean
 
-$(STAMP): pyproject.toml
+# The venv at the versions of requirements.lock (every dependency, direct or not, checked
+# against its hashes), then the project itself, editable. In two steps because pip checks
+# hashes for all or nothing, and an editable project has no file to hash.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+install: $(STAMP)
+
+# After changing a pin in pyproject.toml: resolve every dependency again (pip-tools).
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools==7.7.0
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --extra dev \
+		--output-file requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/gridline-demo serve --host 127.0.0.1 --port 8000
