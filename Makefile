@@ -51,10 +51,12 @@ seed: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/gridline export-schema
 
-# Breaking changes to clients since the SDL committed at SCHEMA_BASE (exit 1 if any).
-SCHEMA_BASE ?= HEAD
+# Breaking changes to clients since the last release (the SDL at the commit CHANGELOG.md
+# gives for it): exit 1 if one is not named in CHANGELOG.md's Unreleased section. CI runs
+# it (.ci/run). Against another base: make schema-diff SCHEMA_BASE=REV.
+SCHEMA_BASE ?=
 schema-diff: $(STAMP)
-	$(BIN)/gridline schema-diff --git $(SCHEMA_BASE)
+	$(BIN)/gridline schema-diff --changelog CHANGELOG.md $(if $(SCHEMA_BASE),--git $(SCHEMA_BASE))
 
 # The screens under load against a raw floor and PostGraphile, on PostgreSQL and SQLite
 # (bench/run.py; results in bench/results/). BENCH_ARGS=--quick for 2-second runs.
