@@ -16,7 +16,7 @@ from resolvers.dates import today
 from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
-from resolvers.schemes.repayment import RepaymentState, repayment_state
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
 from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
 from schema.consumers import Consumer, ConsumerStatus
 from schema.context import Info
@@ -183,15 +183,23 @@ class SchemeEnrollment(relay.Node):
     def amount_paid(self, info: Info) -> Money:
         return money(info, self.row.amount_paid_minor)
 
-    @strawberry.field(description="Still to be paid.")
+    @strawberry.field(description="Still to be paid; 0 once cancelled (the unit went back).")
     def outstanding(self, info: Info) -> Money:
-        return money(info, self.row.total_price_minor - self.row.amount_paid_minor)
+        row = self.row
+        return money(
+            info, outstanding_minor(row.status, row.total_price_minor, row.amount_paid_minor)
+        )
 
-    @strawberry.field(description="Due date of the first instalment not fully covered.")
+    @strawberry.field(
+        description="Due date of the first instalment not fully covered; null once paid off "
+        "or cancelled."
+    )
     async def next_due_date(self, info: Info) -> date | None:
         return (await self._state(info)).next_due_date
 
-    @strawberry.field(description="Days since the oldest due, uncovered instalment (today).")
+    @strawberry.field(
+        description="Days since the oldest due, uncovered instalment (today); 0 once cancelled."
+    )
     async def days_in_arrears(self, info: Info) -> int:
         return (await self._state(info)).days_in_arrears
 
