@@ -9,17 +9,20 @@ from dataclasses import replace
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from auth.actor import Actor, load_actor
@@ -35,6 +38,18 @@ from schema.execution.operation_log import (
     SERVICE_UNAVAILABLE_CODE,
     log_operation,
     log_refused,
+)
+from schema.execution.request_errors import BAD_REQUEST_CODE
+from server.envelope import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    METHOD_NOT_ALLOWED_CODE,
+    RequestError,
+    check_parameters,
+    content_type,
+    is_request_error,
+    request_error_response,
+    response_media_type,
 )
 from server.runtime import Runtime
 from server.trusted_documents import (
@@ -142,6 +157,10 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             return
         request = Request(scope=scope, receive=receive)
         request_id = request_id_of(request)
+        media_type = response_media_type(request.headers.get("accept"))
+        request.state.media_type = media_type
+        request.state.request_error = False
+        context: RequestContext | None = None
         try:
             context = await self.get_context(request, response=None)
             response = None
@@ -149,14 +168,26 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
                 response = await self._answer_compiled(request, context)
             if response is None:
                 response = await self.run(request, context=context)
-        except HTTPException as error:
-            response = PlainTextResponse(error.reason, status_code=error.status_code)
+        except (RequestError, HTTPException) as error:
+            refused = (
+                error
+                if isinstance(error, RequestError)
+                else RequestError(error.reason, error.status_code)
+            )
+            if context is not None and error.__cause__ is None:  # else logged by the schema
+                log_refused(context, None, refused.error)
+            response = request_error_response(refused, media_type)
         except DatabaseUnavailable:
             logger.warning("database unavailable (request %s)", request_id, exc_info=True)
             response = failure_response(request_id, SERVICE_UNAVAILABLE_CODE, 503)
         except Exception:
             logger.exception("request %s failed outside execution", request_id)
             response = failure_response(request_id, INTERNAL_ERROR_CODE, 500)
+        if media_type == GRAPHQL_RESPONSE_JSON:
+            if response.headers.get("content-type", "").startswith(JSON):
+                response.headers["content-type"] = content_type(GRAPHQL_RESPONSE_JSON)
+            if request.state.request_error:
+                response.status_code = 400
         await response(scope, receive, send)
 
     async def _answer_compiled(self, request: Request, context: RequestContext) -> Response | None:
@@ -238,17 +269,61 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """Strawberry's, with documents admitted first, compiled documents answered by the
+        compiled path, and the refusals of the envelope as request errors."""
         try:
             admitted = self.admit(request_data, context)
         except DocumentRefused as refused:
             log_refused(context, request_data.operation_name, refused.error)
             return ExecutionResult(data=None, errors=[refused.error])
+        if not admitted.query:
+            raise RequestError("No GraphQL query found in the request.")
         compiled = await self._compiled(context, admitted)
         if compiled is not None:
             return compiled
-        return await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, admitted
-        )
+        try:
+            return await self.schema.execute(
+                admitted.query,
+                root_value=root_value,
+                variable_values=admitted.variables,
+                context_value=context,
+                operation_name=admitted.operation_name,
+                allowed_operation_types=OperationType.from_http(request_adapter.method),
+                operation_extensions=admitted.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            unknown = GraphQLError(
+                error.as_http_error_reason(), extensions={"code": BAD_REQUEST_CODE}
+            )
+            return ExecutionResult(data=None, errors=[unknown])
+        except InvalidOperationTypeError as error:
+            raise RequestError(
+                error.as_http_error_reason(request_adapter.method),
+                status=405,
+                code=METHOD_NOT_ALLOWED_CODE,
+                headers={"allow": "POST"},
+            ) from error
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, and ``operationName`` checked as the other parameters are."""
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            check_parameters(item.query, item.operation_name, item.variables, item.extensions)
+        return data
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """A request error is marked for :meth:`__call__` (a 400 when the client accepts
+        ``application/graphql-response+json``, whose responses then carry no ``data``)."""
+        response = await super().process_result(request, result)
+        if is_request_error(result.data, result.errors):
+            request.state.request_error = True
+            if request.state.media_type == GRAPHQL_RESPONSE_JSON:
+                response.pop("data", None)
+        return response
 
     async def _compiled(
         self, context: RequestContext, request: GraphQLRequestData
