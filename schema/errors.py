@@ -12,12 +12,13 @@ from typing import Any, Protocol, TypeVar
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from core.operation_tally import record_user_error
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
-from schema.execution.request_errors import request_error_code
+from schema.execution.request_errors import BAD_REQUEST_CODE, request_error_code
 
 logger = logging.getLogger("gridline.errors")
 
@@ -78,6 +79,9 @@ def present_error(
 ) -> GraphQLError:
     """The client's view of one error: domain errors keep their code, bugs are masked, and
     request errors (syntax, validation, variables) are given theirs."""
+    if isinstance(error.original_error, CannotGetOperationTypeError):  # on websockets
+        reason = error.original_error.as_http_error_reason()
+        return GraphQLError(reason, extensions={"code": BAD_REQUEST_CODE})
     code = request_error_code(error, validation_errors or [])
     if code is not None:
         return GraphQLError(

@@ -21,6 +21,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
@@ -58,9 +59,11 @@ from server.trusted_documents import (
     check_introspection,
     resolve_document,
 )
-from server.websockets import LegacyWSHandler, TransportWSHandler
+from server.websockets import TransportWSHandler
 
 logger = logging.getLogger("gridline.app")
+
+SUBPROTOCOL_REFUSED = f"Only the {GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol is spoken here."
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
@@ -125,7 +128,9 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
     """
 
     graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
+    # graphql-transport-ws alone: a handshake offering only the legacy graphql-ws (Python
+    # gql's default) or no subprotocol is refused before it is accepted (HTTP 403).
+    protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 
     def __init__(
         self,
@@ -152,6 +157,11 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         Strawberry's view; everything else, and whatever the compiled path hands back,
         goes through it. A failure before or around execution (the database away while
         the caller is signed in) is still a GraphQL answer, with its request id."""
+        if scope["type"] == "websocket" and GRAPHQL_TRANSPORT_WS_PROTOCOL not in scope.get(
+            "subprotocols", ()
+        ):
+            await WebSocket(scope, receive, send).close(code=1002, reason=SUBPROTOCOL_REFUSED)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return

@@ -1,5 +1,6 @@
-"""Websockets (graphql-transport-ws, and the legacy graphql-ws): every operation admitted
-by the same rules as over HTTP, and server pings on acknowledged connections."""
+"""Websockets speak graphql-transport-ws alone (the legacy ``graphql-ws`` subprotocol is
+refused at the handshake, ``server.view``): every operation admitted by the same rules as
+over HTTP, every error sent with a code, and server pings on acknowledged connections."""
 
 from __future__ import annotations
 
@@ -19,23 +20,32 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionErrorMessage as LegacyConnectionError,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionInitMessage as LegacyConnectionInit,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
 from core.db import DatabaseUnavailable
 from resolvers.context import RequestContext
 from schema.execution.live import LiveSubscriptions
-from schema.execution.operation_log import SERVICE_UNAVAILABLE_CODE
+from schema.execution.operation_log import INTERNAL_ERROR_CODE
 from server.runtime import Runtime
 from server.trusted_documents import DocumentRefused
 
 UNAVAILABLE_REASON = "Service unavailable; try again shortly."
+# Errors Strawberry's handler writes itself, without a code.
+HANDLER_ERROR_CODES = {
+    "Subscription limit reached": "TOO_MANY_SUBSCRIPTIONS",
+    "Incremental delivery is not supported over graphql-transport-ws": "BAD_REQUEST",
+}
+
+
+def with_codes(errors: list[Any]) -> list[Any]:
+    """Formatted errors, each with ``extensions.code`` (the handler's own errors lack one)."""
+    coded = []
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        if not extensions.get("code"):
+            code = HANDLER_ERROR_CODES.get(error.get("message"), INTERNAL_ERROR_CODE)
+            error = {**error, "extensions": {**extensions, "code": code}}
+        coded.append(error)
+    return coded
 
 
 class AdmittingView(Protocol):
@@ -126,6 +136,18 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
             self.operations.pop(operation.id, None)
             raise
 
+    async def send_message(self, message: Any) -> None:
+        if message.get("type") == "error":
+            message = {**message, "payload": with_codes(message["payload"])}
+        elif message.get("type") == "next" and isinstance(message.get("payload"), dict):
+            errors = message["payload"].get("errors")
+            if errors:
+                message = {
+                    **message,
+                    "payload": {**message["payload"], "errors": with_codes(errors)},
+                }
+        await super().send_message(message)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
             admitted = _admit_ws(self.view, self.context, message["payload"])
@@ -139,31 +161,3 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 {**message, "payload": {**message["payload"], "query": admitted}},
             )
         await super().handle_subscribe(message)
-
-
-class LegacyWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
-    """graphql-ws (legacy): each ``start`` is admitted like an HTTP request."""
-
-    async def handle_connection_init(self, message: LegacyConnectionInit) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except DatabaseUnavailable:
-            payload: dict[str, object] = {
-                "message": UNAVAILABLE_REASON,
-                "code": SERVICE_UNAVAILABLE_CODE,
-            }
-            await self.send_message(LegacyConnectionError(type="connection_error", payload=payload))
-            await self.websocket.close(code=1013, reason=UNAVAILABLE_REASON)
-
-    async def handle_start(self, message: StartMessage) -> None:
-        if self.connection_acknowledged:
-            admitted = _admit_ws(self.view, self.context, message["payload"])
-            if isinstance(admitted, GraphQLError):
-                await self.send_message(
-                    {"id": message["id"], "type": "error", "payload": admitted.formatted}
-                )
-                return
-            message = cast(
-                "StartMessage", {**message, "payload": {**message["payload"], "query": admitted}}
-            )
-        await super().handle_start(message)
