@@ -99,7 +99,12 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    REQUEST_ID_HEADER,
+                    *settings.cors_client_headers,
+                ],
                 expose_headers=[REQUEST_ID_HEADER],
             ),
             Middleware(RequestLimits, settings=settings),
