@@ -143,6 +143,18 @@ class Settings(BaseSettings):
         default=False,
         description="Accept only the documents of queries/ (by hash or text), except from ADMIN.",
     )
+    persisted_queries_enabled: bool = Field(
+        default=True,
+        description="Automatic persisted queries (Apollo's APQ): a document sent with its "
+        "sha256 is stored in the database and found by hash alone afterwards, by every "
+        "worker. Never in trusted-only mode.",
+    )
+    persisted_queries_limit: int = Field(
+        default=5000,
+        gt=0,
+        description="How many automatic persisted queries are kept; past it, the least "
+        "recently used are dropped.",
+    )
     introspection_enabled: bool = True
     graphiql_enabled: bool = True
     max_subscriptions_per_connection: int = Field(

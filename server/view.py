@@ -31,6 +31,7 @@ from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_tok
 from core.db import DatabaseUnavailable
 from core.logs import REQUEST_ID_HEADER
 from core.operation_tally import tallying
+from core.persisted_queries import PersistedQueries
 from resolvers.context import RequestContext
 from schema.execution.compiled.service import CompiledDocuments
 from schema.execution.live import LiveSubscriptions
@@ -139,6 +140,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         documents: TrustedDocuments | None = None,
         compiled: CompiledDocuments | None = None,
         live: LiveSubscriptions | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -151,6 +153,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.documents = documents if documents is not None else TrustedDocuments.load()
         self.compiled = compiled
         self.live = live
+        self.persisted = persisted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP requests: a POST of a compiled document is answered here, without
@@ -225,12 +228,13 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             return None
         data = GraphQLRequestData(body["query"], variables, name, extensions)
         try:
-            admitted = self.admit(data, context)
+            admitted, to_store = await self.admit(data, context)
         except DocumentRefused:
             return None  # the view refuses it, and logs that
         result = await self._compiled(context, admitted)
         if result is None:
             return None
+        await self._store(to_store, admitted.query, result)
         return Response(orjson.dumps({"data": result.data}), media_type="application/json")
 
     def encode_json(self, data: object) -> str:
@@ -247,16 +251,21 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             return False
         return super().should_render_graphql_ide(request)
 
-    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData:
-        """The request to run (a persisted query's text filled in); DocumentRefused if not."""
+    async def admit(
+        self, data: GraphQLRequestData, context: RequestContext
+    ) -> tuple[GraphQLRequestData, str | None]:
+        """The request to run (a persisted query's text filled in) and, for a new automatic
+        persisted query, the hash to store it under once it ran; DocumentRefused if not."""
         settings = self.runtime.settings
         is_admin = context.actor is not None and context.actor.is_admin
-        query, trusted = resolve_document(
+        resolved = await resolve_document(
             self.documents,
             data.query,
             data.extensions,
             trusted_only=settings.trusted_documents_only and not is_admin,
+            store=self.persisted,
         )
+        query, trusted = resolved.query, resolved.trusted
         if trusted is not None:
             logger.debug(
                 "trusted document %s (%s)", self.documents.names.get(trusted), trusted[:12]
@@ -268,7 +277,17 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             and not is_admin
         ):
             check_introspection(query, max_tokens=settings.max_tokens)
-        return data if query == data.query else replace(data, query=query)
+        admitted = data if query == data.query else replace(data, query=query)
+        return admitted, resolved.to_store
+
+    async def _store(self, digest: str | None, query: str | None, result: ExecutionResult) -> None:
+        """Keep a new automatic persisted query that ran (a document refused before
+        execution is not kept)."""
+        if digest is None or query is None or self.persisted is None:
+            return
+        if is_request_error(result.data, result.errors):
+            return
+        await self.persisted.put(digest, query)
 
     async def execute_single(
         self,
@@ -282,15 +301,25 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         """Strawberry's, with documents admitted first, compiled documents answered by the
         compiled path, and the refusals of the envelope as request errors."""
         try:
-            admitted = self.admit(request_data, context)
+            admitted, to_store = await self.admit(request_data, context)
         except DocumentRefused as refused:
             log_refused(context, request_data.operation_name, refused.error)
             return ExecutionResult(data=None, errors=[refused.error])
         if not admitted.query:
             raise RequestError("No GraphQL query found in the request.")
-        compiled = await self._compiled(context, admitted)
-        if compiled is not None:
-            return compiled
+        result = await self._compiled(context, admitted)
+        if result is None:
+            result = await self._execute(request_adapter, context, root_value, admitted)
+        await self._store(to_store, admitted.query, result)
+        return result
+
+    async def _execute(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: RequestContext,
+        root_value: None,
+        admitted: GraphQLRequestData,
+    ) -> ExecutionResult:
         try:
             return await self.schema.execute(
                 admitted.query,
@@ -366,7 +395,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         # transports (SSE, multipart subscriptions) skip it, so they are admitted here.
         if not isinstance(request_data, list) and self._get_stream_transport(request_data.protocol):
             try:
-                request_data = self.admit(request_data, context)
+                request_data, _ = await self.admit(request_data, context)
             except DocumentRefused as refused:
                 log_refused(context, request_data.operation_name, refused.error)
                 return ExecutionResult(data=None, errors=[refused.error])

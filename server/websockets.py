@@ -54,10 +54,12 @@ class AdmittingView(Protocol):
     runtime: Runtime
     live: LiveSubscriptions | None
 
-    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData: ...
+    async def admit(
+        self, data: GraphQLRequestData, context: RequestContext
+    ) -> tuple[GraphQLRequestData, str | None]: ...
 
 
-def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQLError:
+async def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQLError:
     """A websocket operation's document to run, or the error refusing it (same rules as HTTP).
 
     ``view`` is the GraphQL view (``server.view.GridlineGraphQL``) the handler serves."""
@@ -70,7 +72,7 @@ def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQL
         extensions=extensions if isinstance(extensions, dict) else None,
     )
     try:
-        admitted = admitting.admit(data, context)
+        admitted, _ = await admitting.admit(data, context)
     except DocumentRefused as refused:
         return refused.error
     return admitted.query or ""
@@ -150,7 +152,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
-            admitted = _admit_ws(self.view, self.context, message["payload"])
+            admitted = await _admit_ws(self.view, self.context, message["payload"])
             if isinstance(admitted, GraphQLError):
                 await self.send_message(
                     {"id": message["id"], "type": "error", "payload": [admitted.formatted]}
