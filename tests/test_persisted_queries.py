@@ -84,7 +84,8 @@ async def _with_text(
 
 async def _stored(db: Any) -> dict[str, str]:
     async with db() as session:
-        rows = await session.execute(sa.select(PersistedQuery.sha256, PersistedQuery.document))
+        table = PersistedQuery.__table__  # type: ignore[attr-defined]
+        rows = await session.execute(sa.select(table.c.sha256, table.c.document))
         return {str(sha): str(text) for sha, text in rows.all()}
 
 
