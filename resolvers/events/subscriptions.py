@@ -223,8 +223,9 @@ async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageReque
 
 
 def scope_audience(actor: Actor) -> Hashable:
-    """What a request event's values depend on: the role and the plants in scope."""
-    return (actor.role, actor.scope.everything, actor.scope.plant_ids)
+    """What a request event's values depend on: what the subscriber may see (the role,
+    the plants in scope, and the user when that is not all; ``Actor.visibility``)."""
+    return actor.visibility
 
 
 def follow_request_events(
