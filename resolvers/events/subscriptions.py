@@ -10,6 +10,7 @@ import binascii
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -300,6 +301,7 @@ class Assignment:
     cursor: str
     kind: AssignmentKind
     request: PackageRequest
+    at: datetime
 
 
 def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
@@ -316,7 +318,7 @@ def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[A
         request = await _visible_request(ctx, item)
         if kind is None or request is None:
             return []
-        return [Assignment(encode_cursor(item.position), kind, request)]
+        return [Assignment(encode_cursor(item.position), kind, request, item.event.created_at)]
 
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,

@@ -40,6 +40,7 @@ class AssignmentEvent:
     cursor: str = strawberry.field(description=RESUME)
     kind: AssignmentKind  # type: ignore[valid-type]
     request: PackageRequest
+    at: datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def of(cls, assignment: resolvers.Assignment) -> AssignmentEvent:
@@ -47,6 +48,7 @@ class AssignmentEvent:
             cursor=assignment.cursor,
             kind=assignment.kind,
             request=PackageRequest.from_model(assignment.request),
+            at=assignment.at,
         )
 
 

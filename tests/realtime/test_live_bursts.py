@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from core.db import write_session
 from core.events.feed import EventFeed
 from core.events.outbox import head
 from core.settings import Settings
-from models.events import EventTopic
+from models.events import EventTopic, OutboxEvent
 from models.packages import RequestAction
 from models.staff import Role, User
 from resolvers.events.notifications import record_event
@@ -236,3 +237,29 @@ async def test_a_slow_member_is_ended_alone_and_delays_nobody(
             assert codes == ["SUBSCRIBER_TOO_SLOW"]
         finally:
             await slow.close()
+
+
+async def test_an_assignment_says_when_it_happened(
+    app: Starlette,
+    client: GraphQLClient,
+    world: World,
+    feed: EventFeed,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    request_id = ops.decode(await create_request(client, world, plant_index=0))
+    async with connected(app, world.token("tech1")) as agent:
+        await caught_up(feed)
+        await agent.subscribe("1", "subscription { myAssignments { kind at } }")
+        await asyncio.sleep(0.05)
+        await _assignments_at_once(db, world, [(request_id, world.users["tech1"].id or 0)])
+        async with db() as session:
+            written = (
+                (await session.execute(sa.select(OutboxEvent).order_by(OutboxEvent.id.desc())))
+                .scalars()
+                .first()
+            )
+        assert written is not None
+        event = (await next_data(agent))["myAssignments"]
+    assert event["kind"] == "ASSIGNED"
+    at = written.created_at
+    assert datetime.fromisoformat(event["at"]) == (at if at.tzinfo else at.replace(tzinfo=UTC))
