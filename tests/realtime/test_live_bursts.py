@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlmodel import col
 from starlette.applications import Starlette
 
 from auth.actor import Actor
@@ -254,7 +255,7 @@ async def test_an_assignment_says_when_it_happened(
         await _assignments_at_once(db, world, [(request_id, world.users["tech1"].id or 0)])
         async with db() as session:
             written = (
-                (await session.execute(sa.select(OutboxEvent).order_by(OutboxEvent.id.desc())))
+                (await session.execute(sa.select(OutboxEvent).order_by(col(OutboxEvent.id).desc())))
                 .scalars()
                 .first()
             )
