@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     live_groups: bool = Field(
         default=True,
         description="Live subscriptions with the same document, variables and audience "
-        "share one execution per event (schema/execution/live.py); off, each runs alone.",
+        "share one execution per event (schema/execution/live/); off, each runs alone.",
     )
     compiled_execution: bool = Field(
         default=True,
