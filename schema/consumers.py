@@ -22,6 +22,7 @@ from schema.admin import (
     required_change,
 )
 from schema.context import Info
+from schema.enums import ConsumerStatus
 from schema.errors import UserError
 from schema.geography import Plant
 from schema.mutation import payload_mutation
@@ -41,8 +42,6 @@ if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
     from schema.schemes.enrollments import SchemeEnrollment
 
-ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
-
 
 @strawberry.type(description="A household or shop connected to a plant.")
 class Consumer(relay.Node):
@@ -50,7 +49,7 @@ class Consumer(relay.Node):
     account_number: str
     name: str
     phone: str = strawberry.field(description="E.164, e.g. +919812345678.")
-    status: ConsumerStatus  # type: ignore[valid-type]
+    status: ConsumerStatus
     connected_at: date = strawberry.field(description="The day the connection was made.")
     plant_id: strawberry.Private[int]
     package_id: strawberry.Private[int]
@@ -125,7 +124,7 @@ class ConsumerConnection(Connection[Consumer]):
 @strawberry.input(description="Narrows the consumer list.")
 class ConsumerFilter:
     plant_ids: list[strawberry.ID] | None = None
-    status: ConsumerStatus | None = None  # type: ignore[valid-type]
+    status: ConsumerStatus | None = None
     search: str | None = strawberry.field(
         default=None,
         description="Part of the name, the start of the account number, or digits of the phone.",

@@ -15,19 +15,15 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from resolvers.errors import DomainError
-from resolvers.errors import ErrorCode as DomainErrorCode
+from schema.enums import ErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
 
 logger = logging.getLogger("gridline.errors")
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode, description="Why an operation was refused. Clients branch on these."
-)
-
 
 @strawberry.type(description="An expected failure of a mutation, for the user to act on.")
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
     field: list[str] | None = strawberry.field(
         default=None, description="Path to the input field at fault, when there is one."

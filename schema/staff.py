@@ -21,6 +21,7 @@ from schema.admin import (
     required_change,
 )
 from schema.context import Info
+from schema.enums import Role
 from schema.errors import UserError
 from schema.geography import Cluster, Plant, State
 from schema.mutation import payload_mutation
@@ -33,9 +34,6 @@ from schema.relay import (
     page_args,
     resolve_models,
 )
-
-Role = strawberry.enum(models.Role, description="A staff member's designation.")
-
 
 STAFF_DESCRIPTION = (
     "A member of staff. Staff outside your visibility (not at, over or in charge of a plant "
@@ -50,7 +48,7 @@ class User(relay.Node):
     name: str
     email: str | None
     phone: str | None = strawberry.field(description="E.164.")
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool | None = strawberry.field(
         description="Deactivated users cannot sign in. Null for a reference (see `User`)."
     )
@@ -143,7 +141,7 @@ class UserConnection(Connection[User]):
 
 @strawberry.input(description="Narrows the staff list.")
 class UserFilter:
-    roles: list[Role] | None = None  # type: ignore[valid-type]
+    roles: list[Role] | None = None
     plant_ids: list[strawberry.ID] | None = None
     active: bool | None = None
     search: str | None = strawberry.field(default=None, description="Part of name, email or phone.")
@@ -201,9 +199,7 @@ class CreateUserInput:
     name: str = strawberry.field(description=NAME_DESCRIPTION)
     email: str | None = strawberry.field(default=None, description=EMAIL_DESCRIPTION)
     phone: str | None = strawberry.field(default=None, description=LOGIN_PHONE_DESCRIPTION)
-    role: Role = strawberry.field(  # type: ignore[valid-type]
-        description="Decides what the user may do and see."
-    )
+    role: Role = strawberry.field(description="Decides what the user may do and see.")
     password: str = strawberry.field(description=PASSWORD_DESCRIPTION)
     plant_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description=PLANT_IDS_DESCRIPTION
@@ -229,7 +225,7 @@ class UpdateUserInput:
     phone: str | None = strawberry.field(
         default=strawberry.UNSET, description=LOGIN_PHONE_DESCRIPTION
     )
-    role: Role | None = strawberry.field(  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(
         default=strawberry.UNSET, description="The new role; its scope must fit it."
     )
     active: bool | None = strawberry.field(

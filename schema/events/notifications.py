@@ -12,6 +12,7 @@ from strawberry import relay
 from models import events as models
 from resolvers.events import notifications as resolvers
 from schema.context import Info
+from schema.enums import NotificationKind
 from schema.errors import UserError
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
@@ -21,13 +22,11 @@ if TYPE_CHECKING:
     from schema.inventory.purchases import PurchaseRequest
     from schema.packages.requests import PackageRequest
 
-NotificationKind = strawberry.enum(models.NotificationKind, description="What happened.")
-
 
 @strawberry.type(description="A message to you about something that concerns you.")
 class Notification(relay.Node):
     id: relay.NodeID[int]
-    kind: NotificationKind  # type: ignore[valid-type]
+    kind: NotificationKind
     title: str
     body: str
     created_at: datetime

@@ -20,6 +20,7 @@ from resolvers.context import RequestContext
 from resolvers.inventory import catalogue as resolvers
 from resolvers.pagination import Page
 from schema.context import Info
+from schema.enums import ProductType, StockMovementKind
 from schema.geography import State
 from schema.money import Money
 from schema.mutation import Guard
@@ -36,15 +37,6 @@ from schema.staff import User, staff_member
 if TYPE_CHECKING:
     from schema.inventory.purchases import PurchaseRequest
 
-ProductType = strawberry.enum(models.ProductType, description="What kind of appliance it is.")
-StockMovementKind = strawberry.enum(
-    models.MovementKind,
-    name="StockMovementKind",
-    description="What a stock movement records: RECEIPT (a purchase delivered), ISSUE (a "
-    "unit handed to a consumer with a scheme), TRANSFER_OUT and TRANSFER_IN (the two sides "
-    "of a transfer between warehouses), ADJUSTMENT (a correction after a count, damage or "
-    "loss).",
-)
 
 STATE_NARROWING = (
     "In a list filtered by state (`products`, `inventory` with `filter.stateId`), only the "
@@ -164,7 +156,7 @@ class Product(relay.Node):
     id: relay.NodeID[int]
     sku: str = strawberry.field(description="Stock-keeping unit: unique, upper case.")
     name: str
-    product_type: ProductType = strawberry.field(name="type")  # type: ignore[valid-type]
+    product_type: ProductType = strawberry.field(name="type")
     unit_price: Money = strawberry.field(description="The price of one unit.")
     reorder_level: int = strawberry.field(
         description="At or below this many units available, the product needs re-ordering."
@@ -244,7 +236,7 @@ class Product(relay.Node):
 )
 class StockMovement(relay.Node):
     id: relay.NodeID[int]
-    kind: StockMovementKind  # type: ignore[valid-type]
+    kind: StockMovementKind
     quantity: int = strawberry.field(
         description="Units moved, signed: positive into the warehouse, negative out of it."
     )
@@ -347,7 +339,7 @@ class ProductFilter:
         "stock and lowStock, and the overview's figures. Products with no stock there "
         "are still listed, with 0 units.",
     )
-    types: list[ProductType] | None = strawberry.field(  # type: ignore[valid-type]
+    types: list[ProductType] | None = strawberry.field(
         default=None, description="Only products of these types."
     )
     low_stock_only: bool | None = strawberry.field(

@@ -20,6 +20,7 @@ from resolvers.inventory.catalogue import (
 from resolvers.validation import input_field
 from schema.admin import ERRORS_DESCRIPTION
 from schema.context import Info
+from schema.enums import PurchaseRequestStatus
 from schema.errors import UserError
 from schema.inventory.catalogue import (
     Product,
@@ -40,13 +41,6 @@ from schema.relay import (
 )
 from schema.staff import User, staff_member
 
-PurchaseRequestStatus = strawberry.enum(
-    models.PurchaseStatus,
-    name="PurchaseRequestStatus",
-    description="PENDING (waiting for the state in-charge), APPROVED (to be delivered, "
-    "possibly in parts), REJECTED, RECEIVED (all of it delivered).",
-)
-
 SCOPE_NOTE = (
     "A purchase request belongs to its warehouse's state: outside your state it is NOT_FOUND."
 )
@@ -59,7 +53,7 @@ class PurchaseRequest(relay.Node):
     quantity: int = strawberry.field(description="Units asked for (and, once approved, approved).")
     quantity_received: int = strawberry.field(description="Units delivered so far.")
     reason: str
-    status: PurchaseRequestStatus  # type: ignore[valid-type]
+    status: PurchaseRequestStatus
     decided_at: datetime | None = strawberry.field(description="When it was approved or rejected.")
     decision_note: str | None = strawberry.field(
         description="The approver's note, or the reason it was rejected."
@@ -143,7 +137,7 @@ class PurchaseRequestConnection(Connection[PurchaseRequest]):
 
 @strawberry.input(description="Narrows the purchase-request list.")
 class PurchaseRequestFilter:
-    statuses: list[PurchaseRequestStatus] | None = None  # type: ignore[valid-type]
+    statuses: list[PurchaseRequestStatus] | None = None
     state_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only requests for warehouses of this state."
     )

@@ -26,6 +26,7 @@ from schema.admin import (
 )
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import InstallmentFrequency, SchemeType
 from schema.errors import UserError
 from schema.geography import State
 from schema.inventory.catalogue import Product
@@ -33,9 +34,6 @@ from schema.money import Money
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import decode_id, decode_ids, resolve_models
-
-SchemeType = strawberry.enum(models.SchemeType, description="The kind of offer.")
-InstallmentFrequency = strawberry.enum(models.InstallmentFrequency)
 
 READER_ROLES = sorted(reading.READERS)
 SchemeReader = roles_permission(*READER_ROLES)
@@ -50,9 +48,9 @@ class Scheme(relay.Node):
     id: relay.NodeID[int]
     code: str
     name: str
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     valid_to: date | None = strawberry.field(description="Open-ended when null.")
     active: bool
@@ -110,7 +108,7 @@ class Scheme(relay.Node):
 
 @strawberry.input(description="Narrows the scheme catalogue.")
 class SchemeFilter:
-    type: SchemeType | None = None  # type: ignore[valid-type]
+    type: SchemeType | None = None
     state_id: strawberry.ID | None = None
     active_on: date | None = strawberry.field(
         default=None, description="Only schemes active and valid on this day."
@@ -187,12 +185,12 @@ class SchemesQuery:
 class CreateSchemeInput:
     code: str = strawberry.field(description=CODE_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     product_id: strawberry.ID
     total_price: Decimal
     down_payment: Decimal = strawberry.field(description="At most the total price.")
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     state_ids: list[strawberry.ID] = strawberry.field(description="At least one.")
     valid_to: date | None = None
@@ -204,12 +202,12 @@ class UpdateSchemeInput:
     id: strawberry.ID
     code: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
-    type: SchemeType | None = strawberry.UNSET  # type: ignore[valid-type]
+    type: SchemeType | None = strawberry.UNSET
     product_id: strawberry.ID | None = strawberry.UNSET
     total_price: Decimal | None = strawberry.UNSET
     down_payment: Decimal | None = strawberry.UNSET
     installment_count: int | None = strawberry.UNSET
-    frequency: InstallmentFrequency | None = strawberry.UNSET  # type: ignore[valid-type]
+    frequency: InstallmentFrequency | None = strawberry.UNSET
     valid_from: date | None = strawberry.UNSET
     valid_to: date | None = strawberry.field(
         default=strawberry.UNSET, description="Null: open-ended."

@@ -17,10 +17,16 @@ from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
 from resolvers.schemes.repayment import RepaymentState, repayment_state
-from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
-from schema.consumers import Consumer, ConsumerStatus
+from schema.consumers import Consumer
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import (
+    ConsumerStatus,
+    PaymentKind,
+    RepaymentStatus,
+    SchemeEnrollmentOrder,
+    SchemeType,
+)
 from schema.errors import UserError
 from schema.inventory.catalogue import Product, Warehouse
 from schema.money import Money
@@ -34,16 +40,8 @@ from schema.relay import (
     page_args,
     resolve_models,
 )
-from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, SchemeType, money
+from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, money
 from schema.staff import User, staff_member
-
-PaymentKind = strawberry.enum(models.PaymentKind)
-RepaymentStatus = strawberry.enum(
-    RepaymentStatusEnum,
-    description="ON_TRACK; BEHIND (an instalment due and unpaid); DEFAULTED (behind for over "
-    "90 days); PAID_OFF; CANCELLED.",
-)
-SchemeEnrollmentOrder = strawberry.enum(reading.EnrollmentOrder, name="SchemeEnrollmentOrder")
 
 ENROLLER_ROLES = sorted(writes.ENROLLERS)
 CANCELLER_ROLES = sorted(writes.CANCELLERS)
@@ -69,7 +67,7 @@ class SchemeInstallment:
 @strawberry.type(description="Money received against an enrolment.")
 class SchemePayment(relay.Node):
     id: relay.NodeID[int]
-    kind: PaymentKind  # type: ignore[valid-type]
+    kind: PaymentKind
     paid_at: datetime
     reference: str
     amount_minor: strawberry.Private[int]
@@ -196,7 +194,7 @@ class SchemeEnrollment(relay.Node):
         return (await self._state(info)).days_in_arrears
 
     @strawberry.field
-    async def repayment_status(self, info: Info) -> RepaymentStatus:  # type: ignore[valid-type]
+    async def repayment_status(self, info: Info) -> RepaymentStatus:
         return (await self._state(info)).status
 
     @strawberry.field(description="The fixed schedule, in order.")
@@ -238,9 +236,9 @@ class SchemeEnrollmentConnection(Connection[SchemeEnrollment]):
 class SchemeEnrollmentFilter:
     plant_ids: list[strawberry.ID] | None = None
     enrolled_in: DateRange | None = None
-    scheme_types: list[SchemeType] | None = None  # type: ignore[valid-type]
-    consumer_status: ConsumerStatus | None = None  # type: ignore[valid-type]
-    repayment_status: list[RepaymentStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    scheme_types: list[SchemeType] | None = None
+    consumer_status: ConsumerStatus | None = None
+    repayment_status: list[RepaymentStatus] | None = strawberry.field(
         default=None, description="As of today."
     )
 
@@ -274,7 +272,7 @@ class SchemeEnrollmentsQuery:
         filter: SchemeEnrollmentFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,  # type: ignore[valid-type]
+        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,
     ) -> SchemeEnrollmentConnection:
         page = await reading.list_enrollments(
             info.context, _enrollment_filter(filter), order_by, page_args(first, after)
