@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,12 +30,12 @@ from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     empty_page,
     page_args,
-    resolve_models,
 )
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A household or shop connected to a plant.")
-class Consumer(relay.Node):
+class Consumer(ModelNode[models.Consumer]):
     id: relay.NodeID[int]
     account_number: str
     name: str
@@ -109,11 +109,8 @@ class Consumer(relay.Node):
         return [SchemeEnrollment.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Consumer | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.consumer_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Consumer | None]:
+        return await info.context.loaders.consumer_by_id.load_many(ids)
 
 
 @strawberry.type(description="A page of consumers.")

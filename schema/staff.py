@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import strawberry
 from strawberry import relay
@@ -28,11 +28,11 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 
 STAFF_DESCRIPTION = (
@@ -43,7 +43,7 @@ STAFF_DESCRIPTION = (
 
 
 @strawberry.type(description=STAFF_DESCRIPTION)
-class User(relay.Node):
+class User(ModelNode[models.User]):
     id: relay.NodeID[int]
     name: str
     email: str | None
@@ -109,15 +109,13 @@ class User(relay.Node):
         return State.from_model(row) if row else None
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[User | None]:
-        async def load(ids: list[int]) -> list[models.User | None]:
-            found = await staff.visible_users_by_id(info.context, ids)
-            return [found.get(user_id) for user_id in ids]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.User | None]:
+        found = await staff.visible_users_by_id(info.context, ids)
+        return [found.get(user_id) for user_id in ids]
 
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row, detailed=True) if row else None for row in rows]
+    @classmethod
+    def from_row(cls, info: Info, row: models.User) -> User:
+        return cls.from_model(row, detailed=True)
 
 
 def visible_user(row: models.User) -> User:

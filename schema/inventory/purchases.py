@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -33,11 +33,11 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 from schema.staff import User, staff_member
 
@@ -47,7 +47,7 @@ SCOPE_NOTE = (
 
 
 @strawberry.type(description="A request to buy stock of a product for a warehouse.")
-class PurchaseRequest(relay.Node):
+class PurchaseRequest(ModelNode[models.PurchaseRequest]):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The reference people read out: PUR-000042.")
     quantity: int = strawberry.field(description="Units asked for (and, once approved, approved).")
@@ -120,14 +120,8 @@ class PurchaseRequest(relay.Node):
         return [StockMovement.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PurchaseRequest | None]:
-        async def load(ids: list[int]) -> list[models.PurchaseRequest | None]:
-            return await resolvers.purchase_requests_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.PurchaseRequest | None]:
+        return await resolvers.purchase_requests_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of purchase requests.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,7 +26,7 @@ from schema.enums import (
 from schema.geography import Plant
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
+from schema.relay import Connection, ModelNode, connection_from_page, decode_ids, page_args
 from schema.staff import User, staff_member
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class RequestEvent:
 
 
 @strawberry.type(description="A request for a service on a consumer's connection.")
-class PackageRequest(relay.Node):
+class PackageRequest(ModelNode[models.PackageRequest]):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The reference read out to people (PR-000123).")
     service: ServiceType
@@ -162,14 +162,8 @@ class PackageRequest(relay.Node):
         return [User.from_model(row, detailed=True) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PackageRequest | None]:
-        async def load(ids: list[int]) -> list[models.PackageRequest | None]:
-            return await resolvers.requests_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.PackageRequest | None]:
+        return await resolvers.requests_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of package requests.")

@@ -3,7 +3,7 @@ administration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -33,7 +33,7 @@ from schema.inventory.catalogue import Product
 from schema.money import Money
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import decode_id, decode_ids, resolve_models
+from schema.relay import ModelNode, decode_id, decode_ids
 
 READER_ROLES = sorted(reading.READERS)
 SchemeReader = roles_permission(*READER_ROLES)
@@ -44,7 +44,7 @@ def money(info: Info, minor: int) -> Money:
 
 
 @strawberry.type(description="An appliance sold with the connection: down payment + instalments.")
-class Scheme(relay.Node):
+class Scheme(ModelNode[models.Scheme]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -96,14 +96,8 @@ class Scheme(relay.Node):
         return [State.from_model(row) for row in rows if row is not None]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Scheme | None]:
-        async def load(ids: list[int]) -> list[models.Scheme | None]:
-            return await reading.schemes_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Scheme | None]:
+        return await reading.schemes_by_id(info.context, ids)
 
 
 @strawberry.input(description="Narrows the scheme catalogue.")

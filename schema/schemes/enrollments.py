@@ -3,7 +3,7 @@ enrolling, paying and cancelling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -34,11 +34,11 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, money
 from schema.staff import User, staff_member
@@ -65,7 +65,7 @@ class SchemeInstallment:
 
 
 @strawberry.type(description="Money received against an enrolment.")
-class SchemePayment(relay.Node):
+class SchemePayment(ModelNode[models.SchemePayment]):
     id: relay.NodeID[int]
     kind: PaymentKind
     paid_at: datetime
@@ -94,18 +94,12 @@ class SchemePayment(relay.Node):
         return await staff_member(info, self.recorded_by_id)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemePayment | None]:
-        async def load(ids: list[int]) -> list[models.SchemePayment | None]:
-            return await reading.payments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.SchemePayment | None]:
+        return await reading.payments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A consumer's enrolment in a scheme: one unit, paid over time.")
-class SchemeEnrollment(relay.Node):
+class SchemeEnrollment(ModelNode[models.SchemeEnrollment]):
     id: relay.NodeID[int]
     scheme_code: str = strawberry.field(description="Unique, with a check character.")
     status: strawberry.Private[models.EnrollmentStatus]
@@ -217,14 +211,10 @@ class SchemeEnrollment(relay.Node):
         return [SchemePayment.from_model(r) for r in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemeEnrollment | None]:
-        async def load(ids: list[int]) -> list[models.SchemeEnrollment | None]:
-            return await reading.enrollments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(
+        cls, info: Info, ids: list[int]
+    ) -> Sequence[models.SchemeEnrollment | None]:
+        return await reading.enrollments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of scheme enrolments.")
