@@ -191,6 +191,14 @@ class SchemeEnrollment(relay.Node):
         )
 
     @strawberry.field(
+        description="Due today: the instalments due up to and including today, less what "
+        "was paid toward them (payments cover instalments earliest first); 0 when up to "
+        "date, paid off or cancelled."
+    )
+    async def amount_overdue(self, info: Info) -> Money:
+        return money(info, (await self._state(info)).amount_overdue_minor)
+
+    @strawberry.field(
         description="Due date of the first instalment not fully covered; null once paid off "
         "or cancelled."
     )
@@ -251,6 +259,11 @@ class SchemeEnrollmentFilter:
     repayment_status: list[RepaymentStatus] | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="As of today."
     )
+    has_amount_overdue: bool | None = strawberry.field(
+        default=None,
+        description="As of today: true, only enrolments with an amount overdue (an "
+        "instalment due and not covered, today's included); false, only those without.",
+    )
 
 
 def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.EnrollmentFilter:
@@ -263,6 +276,7 @@ def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.Enrollme
         scheme_types=given.scheme_types,
         consumer_status=given.consumer_status,
         repayment_statuses=given.repayment_status,
+        has_amount_overdue=given.has_amount_overdue,
     )
 
 
