@@ -19,6 +19,7 @@ from schema.execution.batched import BatchedExecutor
 from schema.execution.document_cache import RememberedDocuments
 from schema.execution.limits import QueryLimits
 from schema.execution.operation_log import OperationLog
+from schema.execution.request_errors import OperationChoice
 from schema.geography import GeographyMutation, GeographyQuery
 from schema.inventory.admin import InventoryMutation
 from schema.inventory.catalogue import InventoryQuery
@@ -98,6 +99,7 @@ def build_schema(
     limits = settings or get_settings()
     extensions: list[Any] = [
         OperationLog,  # first: it times everything and sees the errors as presented
+        OperationChoice,  # before validation: several operations need a name
         lambda: RememberedDocuments(limits),  # before the limits: it validates
         lambda: QueryLimits(limits),
         ErrorPresenter,

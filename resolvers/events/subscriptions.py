@@ -10,6 +10,7 @@ import binascii
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -223,8 +224,9 @@ async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageReque
 
 
 def scope_audience(actor: Actor) -> Hashable:
-    """What a request event's values depend on: the role and the plants in scope."""
-    return (actor.role, actor.scope.everything, actor.scope.plant_ids)
+    """What a request event's values depend on: what the subscriber may see (the role,
+    the plants in scope, and the user when that is not all; ``Actor.visibility``)."""
+    return actor.visibility
 
 
 def follow_request_events(
@@ -310,6 +312,7 @@ class Assignment:
     cursor: str
     kind: AssignmentKind
     request: PackageRequest
+    at: datetime
 
 
 def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
@@ -327,7 +330,7 @@ def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[A
         request = await _visible_request(ctx, item)
         if kind is None or request is None:
             return []
-        return [Assignment(encode_cursor(item.position), kind, request)]
+        return [Assignment(encode_cursor(item.position), kind, request, item.event.created_at)]
 
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,

@@ -43,6 +43,7 @@ class AssignmentEvent:
     cursor: str = strawberry.field(description=RESUME)
     kind: AssignmentKind  # type: ignore[valid-type]
     request: PackageRequest
+    at: datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def of(cls, assignment: resolvers.Assignment) -> AssignmentEvent:
@@ -50,6 +51,7 @@ class AssignmentEvent:
             cursor=assignment.cursor,
             kind=assignment.kind,
             request=PackageRequest.from_model(assignment.request),
+            at=assignment.at,
         )
 
 

@@ -360,6 +360,7 @@ async def test_subscriptions_per_connection_are_capped(
         message = await socket.receive()
         assert message["type"] == "error" and message["id"] == "one-too-many"
         assert "limit" in message["payload"][0]["message"].lower()
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
 
 
 async def test_the_server_pings_quiet_connections(settings: Any, world: World) -> None:
