@@ -329,6 +329,12 @@ class EnrollInSchemeInput:
         description="Any unique string per attempt (a UUID). Retrying with the same key "
         "returns the first result and creates nothing twice.",
     )
+    additional_unit: bool = strawberry.field(
+        default=False,
+        description="True when the consumer, already enrolled in this scheme and not "
+        "cancelled, wants another unit under it. Without it such an enrolment is refused "
+        "with DUPLICATE, naming the existing scheme code.",
+    )
 
 
 @strawberry.input
@@ -370,7 +376,9 @@ class SchemeEnrollmentsMutation:
         description=requirement(
             "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
             "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
-            "schedule fixed, in one transaction.",
+            "schedule fixed, in one transaction. A consumer with a live (not cancelled) "
+            "enrolment in the same scheme is refused with DUPLICATE naming its scheme code, "
+            "unless additionalUnit is true.",
             *ENROLLER_ROLES,
         ),
         permission_classes=[IsAuthenticated],
@@ -386,6 +394,7 @@ class SchemeEnrollmentsMutation:
             if input.warehouse_id is not None
             else None,
             idempotency_key=input.idempotency_key,
+            additional_unit=input.additional_unit,
         )
         row = await writes.enroll(info.context, new)
         return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))

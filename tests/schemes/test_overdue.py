@@ -17,10 +17,15 @@ from tests.schemes.factories import SchemeWorld, backdate
 
 
 async def _enrol(
-    client: GraphQLClient, world: World, schemes: SchemeWorld, n: int
+    client: GraphQLClient, world: World, schemes: SchemeWorld, n: int, **more: Any
 ) -> dict[str, Any]:
     payload = await enroll(
-        client, world, "cluster1", consumerId=schemes.consumer(0, n), schemeId=schemes.scheme("fan")
+        client,
+        world,
+        "cluster1",
+        consumerId=schemes.consumer(0, n),
+        schemeId=schemes.scheme("fan"),
+        **more,
     )
     assert payload["errors"] == []
     enrollment: dict[str, Any] = payload["enrollment"]
@@ -80,7 +85,7 @@ async def test_the_overdue_filter_agrees_with_the_amount(
     fresh = (await _enrol(client, world, schemes, 0))["id"]
     behind = (await _enrol(client, world, schemes, 1))["id"]
     cancelled = (await _enrol(client, world, schemes, 2))["id"]
-    caught_up = (await _enrol(client, world, schemes, 0))["id"]  # a second unit, on purpose
+    caught_up = (await _enrol(client, world, schemes, 0, additionalUnit=True))["id"]
     for enrollment_id in (behind, cancelled, caught_up):
         await backdate(db, _pk(enrollment_id), 70)
     assert (await cancel(client, world, "cluster1", cancelled))["errors"] == []
