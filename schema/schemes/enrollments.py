@@ -183,6 +183,14 @@ class SchemeEnrollment(ModelNode[models.SchemeEnrollment]):
         )
 
     @strawberry.field(
+        description="Due today: the instalments due up to and including today, less what "
+        "was paid toward them (payments cover instalments earliest first); 0 when up to "
+        "date, paid off or cancelled."
+    )
+    async def amount_overdue(self, info: Info) -> Money:
+        return money(info, (await self._state(info)).amount_overdue_minor)
+
+    @strawberry.field(
         description="Due date of the first instalment not fully covered; null once paid off "
         "or cancelled."
     )
@@ -239,6 +247,11 @@ class SchemeEnrollmentFilter:
     repayment_status: list[RepaymentStatus] | None = strawberry.field(
         default=None, description="As of today."
     )
+    has_amount_overdue: bool | None = strawberry.field(
+        default=None,
+        description="As of today: true, only enrolments with an amount overdue (an "
+        "instalment due and not covered, today's included); false, only those without.",
+    )
 
 
 def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.EnrollmentFilter:
@@ -251,6 +264,7 @@ def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.Enrollme
         scheme_types=given.scheme_types,
         consumer_status=given.consumer_status,
         repayment_statuses=given.repayment_status,
+        has_amount_overdue=given.has_amount_overdue,
     )
 
 
@@ -303,6 +317,12 @@ class EnrollInSchemeInput:
         description="Any unique string per attempt (a UUID). Retrying with the same key "
         "returns the first result and creates nothing twice.",
     )
+    additional_unit: bool = strawberry.field(
+        default=False,
+        description="True when the consumer, already enrolled in this scheme and not "
+        "cancelled, wants another unit under it. Without it such an enrolment is refused "
+        "with DUPLICATE, naming the existing scheme code.",
+    )
 
 
 @strawberry.input
@@ -344,7 +364,9 @@ class SchemeEnrollmentsMutation:
         description=requirement(
             "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
             "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
-            "schedule fixed, in one transaction.",
+            "schedule fixed, in one transaction. A consumer with a live (not cancelled) "
+            "enrolment in the same scheme is refused with DUPLICATE naming its scheme code, "
+            "unless additionalUnit is true.",
             *ENROLLER_ROLES,
         ),
         permission_classes=[IsAuthenticated],
@@ -360,6 +382,7 @@ class SchemeEnrollmentsMutation:
             if input.warehouse_id is not None
             else None,
             idempotency_key=input.idempotency_key,
+            additional_unit=input.additional_unit,
         )
         row = await writes.enroll(info.context, new)
         return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))
