@@ -127,7 +127,7 @@ class Settings(BaseSettings):
     live_groups: bool = Field(
         default=True,
         description="Live subscriptions with the same document, variables and audience "
-        "share one execution per event (schema/execution/live.py); off, each runs alone.",
+        "share one execution per event (schema/execution/live/); off, each runs alone.",
     )
     compiled_execution: bool = Field(
         default=True,
@@ -187,7 +187,25 @@ class Settings(BaseSettings):
     signin_free_failures_per_account: int = Field(
         default=5,
         gt=0,
-        description="Wrong passwords for one login before delays start: room for typos.",
+        description="Wrong passwords for one account before delays start: room for typos. "
+        "Counted separately from each trusted address and from all strangers together.",
+    )
+    signin_stranger_failures_per_window: int = Field(
+        default=5,
+        gt=0,
+        description="At most this many wrong passwords for one account from addresses it "
+        "does not trust, in any stranger window, however many addresses they come from.",
+    )
+    signin_stranger_window_seconds: int = Field(
+        default=15 * 60,
+        gt=0,
+        description="The sliding window of the strangers' limit.",
+    )
+    signin_trusted_address_days: int = Field(
+        default=90,
+        gt=0,
+        description="An address from which an account signed in within this many days is "
+        "trusted for it: strangers' failures do not slow it.",
     )
     signin_free_failures_per_address: int = Field(
         default=20,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,13 +17,14 @@ from schema.admin import (
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
     PHONE_DESCRIPTION,
-    admin_payload,
+    admin_only,
     id_change,
     required_change,
 )
 from schema.context import Info
 from schema.errors import UserError
 from schema.geography import Plant
+from schema.mutation import payload_mutation
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
@@ -235,20 +236,18 @@ class ConsumersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_CONSUMERS))
     async def create_consumer(self, info: Info, input: CreateConsumerInput) -> ConsumerPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewConsumer(
-                plant_id=decode_id(input.plant_id, "Plant", input_field("plantId")),
-                package_id=decode_id(input.package_id, "Package", input_field("packageId")),
-                account_number=input.account_number,
-                name=input.name,
-                phone=input.phone,
-                connected_at=input.connected_at,
-            )
-            row = await resolvers.create_consumer(info.context, new)
-            return {"consumer": Consumer.from_model(row)}
-
-        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)
+        new = resolvers.NewConsumer(
+            plant_id=decode_id(input.plant_id, "Plant", input_field("plantId")),
+            package_id=decode_id(input.package_id, "Package", input_field("packageId")),
+            account_number=input.account_number,
+            name=input.name,
+            phone=input.phone,
+            connected_at=input.connected_at,
+        )
+        row = await resolvers.create_consumer(info.context, new)
+        return ConsumerPayload(consumer=Consumer.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -257,16 +256,14 @@ class ConsumersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_CONSUMERS))
     async def update_consumer(self, info: Info, input: UpdateConsumerInput) -> ConsumerPayload:
-        async def work() -> dict[str, Any]:
-            consumer_id = decode_id(input.id, "Consumer", input_field("id"))
-            changes = resolvers.ConsumerChanges(
-                name=required_change(input.name, "name"),
-                phone=required_change(input.phone, "phone"),
-                account_number=required_change(input.account_number, "accountNumber"),
-                plant_id=id_change(input.plant_id, "Plant", "plantId"),
-            )
-            row = await resolvers.update_consumer(info.context, consumer_id, changes)
-            return {"consumer": Consumer.from_model(row)}
-
-        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)
+        consumer_id = decode_id(input.id, "Consumer", input_field("id"))
+        changes = resolvers.ConsumerChanges(
+            name=required_change(input.name, "name"),
+            phone=required_change(input.phone, "phone"),
+            account_number=required_change(input.account_number, "accountNumber"),
+            plant_id=id_change(input.plant_id, "Plant", "plantId"),
+        )
+        row = await resolvers.update_consumer(info.context, consumer_id, changes)
+        return ConsumerPayload(consumer=Consumer.from_model(row))

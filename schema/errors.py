@@ -1,20 +1,20 @@
 """How failures reach clients: ``UserError`` in payloads, clean GraphQL errors otherwise.
 
-This is the one place where domain errors are turned into API errors.
+Domain errors become API errors here (``present_error``) and, in mutations, in
+``schema.mutation`` (the payload's ``errors``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from core.operation_tally import record_user_error
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
@@ -47,31 +47,6 @@ class UserError:
             field=error.field,
             retry_after_seconds=error.retry_after_seconds,
         )
-
-
-class _Payload(Protocol):
-    errors: list[UserError]
-
-
-PayloadT = TypeVar("PayloadT")
-
-
-async def mutation_payload(
-    payload_type: Callable[..., PayloadT], work: Callable[[], Awaitable[dict[str, Any]]]
-) -> PayloadT:
-    """Run a mutation's work; expected failures become the payload's ``errors``.
-
-    Not being signed in is not something the user can fix in the form, so it stays a
-    GraphQL error (``extensions.code = UNAUTHENTICATED``), as the API contract says.
-    """
-    try:
-        fields = await work()
-    except DomainError as error:
-        if error.code is DomainErrorCode.UNAUTHENTICATED:
-            raise
-        record_user_error(error.code.value)
-        return payload_type(errors=[UserError.from_domain(error)])
-    return payload_type(**fields, errors=[])
 
 
 def present_error(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -15,7 +14,7 @@ from resolvers.validation import PASSWORD_MIN_LENGTH, input_field
 from schema.admin import (
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     optional_change,
     optional_id,
     optional_id_change,
@@ -24,6 +23,7 @@ from schema.admin import (
 from schema.context import Info
 from schema.errors import UserError
 from schema.geography import Cluster, Plant, State
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
@@ -271,21 +271,19 @@ class UsersMutation:
         description=requirement("Create a staff account.", models.Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(staff.MANAGE_USERS))
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            new = staff.NewUser(
-                name=input.name,
-                email=input.email,
-                phone=input.phone,
-                role=input.role,
-                password=input.password,
-                plant_ids=decode_ids(input.plant_ids, "Plant", input_field("plantIds")) or [],
-                cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
-                state_id=optional_id(input.state_id, "State", "stateId"),
-            )
-            return {"user": visible_user(await staff.create_user(info.context, new))}
-
-        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
+        new = staff.NewUser(
+            name=input.name,
+            email=input.email,
+            phone=input.phone,
+            role=input.role,
+            password=input.password,
+            plant_ids=decode_ids(input.plant_ids, "Plant", input_field("plantIds")) or [],
+            cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
+            state_id=optional_id(input.state_id, "State", "stateId"),
+        )
+        return UserPayload(user=visible_user(await staff.create_user(info.context, new)))
 
     @strawberry.mutation(
         description=requirement(
@@ -294,21 +292,19 @@ class UsersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(staff.MANAGE_USERS))
     async def update_user(self, info: Info, input: UpdateUserInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            user_id = decode_id(input.id, "User", input_field("id"))
-            changes = staff.UserChanges(
-                name=required_change(input.name, "name"),
-                email=optional_change(input.email),
-                phone=optional_change(input.phone),
-                role=required_change(input.role, "role"),
-                active=required_change(input.active, "active"),
-                password=required_change(input.password, "password"),
-                plant_ids=_plant_ids_change(input.plant_ids),
-                cluster_id=optional_id_change(input.cluster_id, "Cluster", "clusterId"),
-                state_id=optional_id_change(input.state_id, "State", "stateId"),
-            )
-            user = await staff.update_user(info.context, user_id, changes)
-            return {"user": visible_user(user)}
-
-        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
+        user_id = decode_id(input.id, "User", input_field("id"))
+        changes = staff.UserChanges(
+            name=required_change(input.name, "name"),
+            email=optional_change(input.email),
+            phone=optional_change(input.phone),
+            role=required_change(input.role, "role"),
+            active=required_change(input.active, "active"),
+            password=required_change(input.password, "password"),
+            plant_ids=_plant_ids_change(input.plant_ids),
+            cluster_id=optional_id_change(input.cluster_id, "Cluster", "clusterId"),
+            state_id=optional_id_change(input.state_id, "State", "stateId"),
+        )
+        user = await staff.update_user(info.context, user_id, changes)
+        return UserPayload(user=visible_user(user))

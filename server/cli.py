@@ -94,7 +94,7 @@ def schema_diff(args: argparse.Namespace) -> None:
     from server.schema_diff import SchemaDiffError, run
 
     try:
-        status = run(args.previous, args.git)
+        status = run(args.previous, args.git, args.changelog)
     except SchemaDiffError as error:
         print(f"gridline schema-diff: {error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -191,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("previous", nargs="?", type=Path, help="the previous schema.graphql")
     p.add_argument("--git", metavar="REV", help="compare with schema/schema.graphql at REV")
+    p.add_argument(
+        "--changelog",
+        metavar="CHANGELOG.md",
+        type=Path,
+        help="compare with the last release the changelog gives (unless --git), and fail "
+        "only on breaking changes its Unreleased section does not name",
+    )
     p.set_defaults(func=schema_diff)
 
     p = commands.add_parser(

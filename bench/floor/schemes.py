@@ -52,7 +52,9 @@ async def scheme_enrollments(
         enrolled = aware(row[2])
         code: str = row[1]
         total, paid = row[4], row[5]
-        arrears_since = as_date(row[19])
+        # A cancelled enrolment owes nothing and falls due never.
+        cancelled = row[3] == "CANCELLED"
+        arrears_since = None if cancelled else as_date(row[19])
         days = (today - arrears_since).days if arrears_since is not None else 0
         phone = row[10] if row[6] is not None else None
         edges.append(
@@ -84,8 +86,8 @@ async def scheme_enrollments(
                     "product": {"id": global_id("Product", row[16]), "name": row[17]},
                     "totalPrice": money(total, currency),
                     "amountPaid": money(paid, currency),
-                    "outstanding": money(total - paid, currency),
-                    "nextDueDate": day(row[18]),
+                    "outstanding": money(0 if cancelled else total - paid, currency),
+                    "nextDueDate": None if cancelled else day(row[18]),
                     "daysInArrears": days,
                     "repaymentStatus": _repayment_status(row[3], total, paid, days),
                 },

@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -61,6 +62,18 @@ class Subscriber:
         while not self.queue.empty():
             self.queue.get_nowait()
         self.queue.put_nowait(None)
+
+    def ready(self, limit: int) -> list[FeedEvent]:
+        """Up to ``limit`` events already queued, without waiting (a burst the feed read
+        in one pass); an ending stays queued for ``next``."""
+        items: list[FeedEvent] = []
+        while len(items) < limit and not self.queue.empty():
+            item = self.queue.get_nowait()
+            if item is None:
+                self.queue.put_nowait(None)
+                break
+            items.append(item)
+        return items
 
     async def next(self) -> FeedEvent:
         item = await self.queue.get()
@@ -159,7 +172,9 @@ class EventFeed:
                     limit=BATCH,
                     all_notifications=True,
                 )
-            for item in batch:
+            together: dict[Any, Any] = {}  # what the events of this pass share
+            for read in batch:
+                item = replace(read, together=together)
                 self.position = item.position
                 self._remember_read(item)
                 for observe in self.observers:

@@ -35,13 +35,16 @@ class FeedEvent:
     """One committed outbox event, with the notifications written with it.
 
     ``shared`` lets the subscriptions that receive the same event share what they load
-    for it (one fresh actor and one set of loaders per user, not per subscription).
+    for it (one fresh actor and one set of loaders per user, not per subscription);
+    ``together`` is shared by the events the feed read in the same pass (a burst), so that
+    what they load is loaded in batches.
     """
 
     position: Position
     event: OutboxEvent
     notifications: tuple[Notification, ...] = ()
     shared: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    together: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def position_of(event: OutboxEvent) -> Position:

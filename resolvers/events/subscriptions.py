@@ -10,6 +10,7 @@ import binascii
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -223,8 +224,9 @@ async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageReque
 
 
 def scope_audience(actor: Actor) -> Hashable:
-    """What a request event's values depend on: the role and the plants in scope."""
-    return (actor.role, actor.scope.everything, actor.scope.plant_ids)
+    """What a request event's values depend on: what the subscriber may see (the role,
+    the plants in scope, and the user when that is not all; ``Actor.visibility``)."""
+    return actor.visibility
 
 
 def follow_request_events(
@@ -274,6 +276,15 @@ class AssignmentKind(StrEnum):
     REASSIGNED = "REASSIGNED"
     SENT_BACK = "SENT_BACK"
     UNASSIGNED = "UNASSIGNED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+# Closing a request that has an assignee tells them the job is off.
+_CLOSED_ON_THE_ASSIGNEE = {
+    RequestAction.REJECT: AssignmentKind.REJECTED,
+    RequestAction.CANCEL: AssignmentKind.CANCELLED,
+}
 
 
 def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
@@ -291,6 +302,8 @@ def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
         return AssignmentKind.UNASSIGNED
     if action == RequestAction.SEND_BACK and assignee == user_id:
         return AssignmentKind.SENT_BACK
+    if action in _CLOSED_ON_THE_ASSIGNEE and assignee == user_id:
+        return _CLOSED_ON_THE_ASSIGNEE[RequestAction(action)]
     return None
 
 
@@ -299,10 +312,12 @@ class Assignment:
     cursor: str
     kind: AssignmentKind
     request: PackageRequest
+    at: datetime
 
 
 def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
-    """Requests assigned or reassigned to the subscriber, taken off them, or sent back."""
+    """Requests assigned or reassigned to the subscriber, taken off them, sent back to
+    them, or closed (rejected, cancelled) while theirs."""
     actor = _require_reader(ctx)
     start = decode_cursor(after) if after is not None else None
     me = actor.user_id
@@ -315,7 +330,7 @@ def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[A
         request = await _visible_request(ctx, item)
         if kind is None or request is None:
             return []
-        return [Assignment(encode_cursor(item.position), kind, request)]
+        return [Assignment(encode_cursor(item.position), kind, request, item.event.created_at)]
 
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,

@@ -51,11 +51,29 @@ def status_of(*, cancelled: bool, paid_off: bool, days_in_arrears: int) -> Repay
     return RepaymentStatus.ON_TRACK
 
 
+def outstanding_minor(status: EnrollmentStatus | str, total_minor: int, paid_minor: int) -> int:
+    """What is still to be paid: nothing once cancelled (``status`` as stored or its value)."""
+    if EnrollmentStatus(getattr(status, "value", status)) is EnrollmentStatus.CANCELLED:
+        return 0
+    return total_minor - paid_minor
+
+
 def repayment_state(
     enrollment: SchemeEnrollment, installments: Sequence[SchemeInstallment], as_of: date
 ) -> RepaymentState:
-    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar)."""
+    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar).
+
+    A cancelled enrolment owes nothing: its unit went back to stock, so nothing is
+    outstanding, nothing falls due and it is never in arrears (its payments stay)."""
     paid = enrollment.amount_paid_minor
+    if enrollment.status is EnrollmentStatus.CANCELLED:
+        return RepaymentState(
+            amount_paid_minor=paid,
+            outstanding_minor=0,
+            next_due_date=None,
+            days_in_arrears=0,
+            status=RepaymentStatus.CANCELLED,
+        )
     uncovered = sorted(
         (i for i in installments if i.cumulative_due_minor > paid), key=lambda i: i.due_date
     )
@@ -67,7 +85,7 @@ def repayment_state(
         next_due_date=uncovered[0].due_date if uncovered else None,
         days_in_arrears=days,
         status=status_of(
-            cancelled=enrollment.status is EnrollmentStatus.CANCELLED,
+            cancelled=False,
             paid_off=paid >= enrollment.total_price_minor,
             days_in_arrears=days,
         ),
@@ -79,7 +97,8 @@ INSTALLMENTS: Any = SchemeInstallment.__table__  # type: ignore[attr-defined]
 
 
 def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
-    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL.
+    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL
+    (always NULL for a cancelled enrolment, which is never in arrears).
 
     ``as_of`` is a day, or a bound parameter holding one; ``enrollments`` the enrolment
     rows it correlates with (the table, or an alias of it)."""
@@ -88,6 +107,7 @@ def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
         sa.select(sa.func.min(installments.c.due_date))
         .where(
             installments.c.enrollment_id == enrollments.c.id,
+            enrollments.c.status == EnrollmentStatus.ACTIVE.value,
             installments.c.due_date <= as_of,
             installments.c.cumulative_due_minor > enrollments.c.amount_paid_minor,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,7 +12,8 @@ from strawberry import relay
 from models import events as models
 from resolvers.events import notifications as resolvers
 from schema.context import Info
-from schema.errors import UserError, mutation_payload
+from schema.errors import UserError
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import Connection, connection_from_page, decode_ids, page_args, parse_node_id
 
@@ -136,14 +137,14 @@ class NotificationsMutation:
         description=requirement("Mark your notifications read: the ones listed, or all."),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation()
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def work() -> dict[str, Any]:
-            ids = decode_ids(input.ids, "Notification", ["input", "ids"])
-            marked = await resolvers.mark_notifications_read(
-                info.context, ids=ids, everything=bool(input.all)
-            )
-            return {"marked": marked, "unread": await resolvers.unread_count(info.context)}
-
-        return await mutation_payload(MarkNotificationsReadPayload, work)
+        ids = decode_ids(input.ids, "Notification", ["input", "ids"])
+        marked = await resolvers.mark_notifications_read(
+            info.context, ids=ids, everything=bool(input.all)
+        )
+        return MarkNotificationsReadPayload(
+            marked=marked, unread=await resolvers.unread_count(info.context)
+        )

@@ -27,19 +27,23 @@ from schema.staff import User, staff_member
 
 AssignmentKind = strawberry.enum(
     resolvers.AssignmentKind,
-    description="What happened to a request, for the field agent it concerns.",
+    description="What happened to a request, for the field agent it concerns: ASSIGNED, "
+    "REASSIGNED (to you from a colleague), UNASSIGNED (reassigned away from you), SENT_BACK "
+    "(to you after review), REJECTED or CANCELLED (while assigned to you: the job is off).",
 )
 
 RESUME = "Resume after this event: pass it as `after` when subscribing again."
 
 
 @strawberry.type(
-    description="A request assigned or reassigned to you, taken off you, or sent back to you."
+    description="A request assigned or reassigned to you, taken off you, sent back to you, "
+    "or rejected or cancelled while yours."
 )
 class AssignmentEvent:
     cursor: str = strawberry.field(description=RESUME)
     kind: AssignmentKind  # type: ignore[valid-type]
     request: PackageRequest
+    at: datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def of(cls, assignment: resolvers.Assignment) -> AssignmentEvent:
@@ -47,6 +51,7 @@ class AssignmentEvent:
             cursor=assignment.cursor,
             kind=assignment.kind,
             request=PackageRequest.from_model(assignment.request),
+            at=assignment.at,
         )
 
 
@@ -126,7 +131,8 @@ LIVE_FIELDS = {
 class Subscription:
     @strawberry.subscription(
         description=requirement(
-            "Requests assigned or reassigned to you, taken off you, or sent back to you.",
+            "Requests assigned or reassigned to you, taken off you, sent back to you, or "
+            "rejected or cancelled while yours (see AssignmentKind).",
             *sorted(READERS),
         ),
         permission_classes=[IsAuthenticated, roles_permission(*READERS)],

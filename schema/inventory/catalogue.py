@@ -7,21 +7,22 @@ mutations in ``schema.inventory.stock``, purchase requests in ``schema.inventory
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 
 from models import inventory as models
 from models.staff import Role
+from resolvers.context import RequestContext
 from resolvers.inventory import catalogue as resolvers
 from resolvers.pagination import Page
 from schema.context import Info
-from schema.errors import mutation_payload
 from schema.geography import State
 from schema.money import Money
+from schema.mutation import Guard
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
@@ -435,21 +436,12 @@ class InventoryQuery:
         return [Warehouse.from_model(row) for row in rows]
 
 
-PayloadT = TypeVar("PayloadT")
+def roles_only(action: str, roles: tuple[Role, ...]) -> Guard:
+    """The guard of an inventory mutation: one of ``roles``, checked before the input is
+    read, so that other roles get FORBIDDEN whatever they send. The resolver checks role
+    and scope again."""
 
+    def guard(ctx: RequestContext) -> None:
+        resolvers.require_role(ctx, action, *roles)
 
-async def role_payload(
-    info: Info,
-    payload_type: Callable[..., PayloadT],
-    action: str,
-    roles: tuple[Role, ...],
-    work: Callable[[], Awaitable[dict[str, Any]]],
-) -> PayloadT:
-    """``mutation_payload``, the role checked before the input is read: other roles get
-    FORBIDDEN whatever they send. The resolver checks role and scope again."""
-
-    async def checked() -> dict[str, Any]:
-        resolvers.require_role(info.context, action, *roles)
-        return await work()
-
-    return await mutation_payload(payload_type, checked)
+    return guard

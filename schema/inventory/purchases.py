@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -27,8 +26,9 @@ from schema.inventory.catalogue import (
     StockLevel,
     StockMovement,
     Warehouse,
-    role_payload,
+    roles_only,
 )
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import (
     Connection,
@@ -266,8 +266,8 @@ def _request_id(value: strawberry.ID) -> int:
     return decode_id(value, "PurchaseRequest", input_field("purchaseRequestId"))
 
 
-def _request_fields(row: models.PurchaseRequest) -> dict[str, Any]:
-    return {"purchase_request": PurchaseRequest.from_model(row)}
+def _request_saved(row: models.PurchaseRequest) -> PurchaseRequestPayload:
+    return PurchaseRequestPayload(purchase_request=PurchaseRequest.from_model(row))
 
 
 @strawberry.type
@@ -280,25 +280,17 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.REQUEST_PURCHASE, resolvers.REQUESTER_ROLES))
     async def create_purchase_request(
         self, info: Info, input: CreatePurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewPurchaseRequest(
-                product_id=decode_id(input.product_id, "Product", input_field("productId")),
-                warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
-                quantity=input.quantity,
-                reason=input.reason,
-            )
-            return _request_fields(await resolvers.create_purchase_request(info.context, new))
-
-        return await role_payload(
-            info,
-            PurchaseRequestPayload,
-            resolvers.REQUEST_PURCHASE,
-            resolvers.REQUESTER_ROLES,
-            work,
+        new = resolvers.NewPurchaseRequest(
+            product_id=decode_id(input.product_id, "Product", input_field("productId")),
+            warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
+            quantity=input.quantity,
+            reason=input.reason,
         )
+        return _request_saved(await resolvers.create_purchase_request(info.context, new))
 
     @strawberry.mutation(
         description=requirement(
@@ -308,18 +300,14 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES))
     async def approve_purchase_request(
         self, info: Info, input: ApprovePurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            row = await resolvers.approve_purchase_request(
-                info.context, _request_id(input.purchase_request_id), input.note
-            )
-            return _request_fields(row)
-
-        return await role_payload(
-            info, PurchaseRequestPayload, resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES, work
+        row = await resolvers.approve_purchase_request(
+            info.context, _request_id(input.purchase_request_id), input.note
         )
+        return _request_saved(row)
 
     @strawberry.mutation(
         description=requirement(
@@ -329,18 +317,14 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES))
     async def reject_purchase_request(
         self, info: Info, input: RejectPurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            row = await resolvers.reject_purchase_request(
-                info.context, _request_id(input.purchase_request_id), input.reason
-            )
-            return _request_fields(row)
-
-        return await role_payload(
-            info, PurchaseRequestPayload, resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES, work
+        row = await resolvers.reject_purchase_request(
+            info.context, _request_id(input.purchase_request_id), input.reason
         )
+        return _request_saved(row)
 
     @strawberry.mutation(
         description=requirement(
@@ -351,26 +335,18 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.RECEIVE_PURCHASE, resolvers.DECIDER_ROLES))
     async def receive_purchase(
         self, info: Info, input: ReceivePurchaseInput
     ) -> ReceivePurchasePayload:
-        async def work() -> dict[str, Any]:
-            received = await resolvers.receive_purchase(
-                info.context,
-                _request_id(input.purchase_request_id),
-                input.quantity_received,
-                input.reference,
-            )
-            return {
-                "purchase_request": PurchaseRequest.from_model(received.request),
-                "movement": StockMovement.from_model(received.moved.movement),
-                "stock_level": StockLevel.from_model(received.moved.level),
-            }
-
-        return await role_payload(
-            info,
-            ReceivePurchasePayload,
-            resolvers.RECEIVE_PURCHASE,
-            resolvers.DECIDER_ROLES,
-            work,
+        received = await resolvers.receive_purchase(
+            info.context,
+            _request_id(input.purchase_request_id),
+            input.quantity_received,
+            input.reference,
+        )
+        return ReceivePurchasePayload(
+            purchase_request=PurchaseRequest.from_model(received.request),
+            movement=StockMovement.from_model(received.moved.movement),
+            stock_level=StockLevel.from_model(received.moved.level),
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -17,12 +16,13 @@ from schema.admin import (
     CODE_DESCRIPTION,
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     required_change,
 )
 from schema.context import Info
 from schema.errors import UserError
 from schema.money import Money
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import decode_id, resolve_models
 
@@ -114,19 +114,17 @@ class PackagesMutation:
         description=requirement("Create a package (tariff).", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_PACKAGES))
     async def create_package(self, info: Info, input: CreatePackageInput) -> PackagePayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewPackage(
-                code=input.code,
-                name=input.name,
-                load_watts=input.load_watts,
-                monthly_fee=input.monthly_fee,
-                active=input.active,
-            )
-            row = await resolvers.create_package(info.context, new)
-            return {"package": Package.from_model(row, info.context.settings.currency)}
-
-        return await admin_payload(info, PackagePayload, resolvers.MANAGE_PACKAGES, work)
+        new = resolvers.NewPackage(
+            code=input.code,
+            name=input.name,
+            load_watts=input.load_watts,
+            monthly_fee=input.monthly_fee,
+            active=input.active,
+        )
+        row = await resolvers.create_package(info.context, new)
+        return PackagePayload(package=Package.from_model(row, info.context.settings.currency))
 
     @strawberry.mutation(
         description=requirement(
@@ -134,17 +132,15 @@ class PackagesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_PACKAGES))
     async def update_package(self, info: Info, input: UpdatePackageInput) -> PackagePayload:
-        async def work() -> dict[str, Any]:
-            package_id = decode_id(input.id, "Package", input_field("id"))
-            changes = resolvers.PackageChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                load_watts=required_change(input.load_watts, "loadWatts"),
-                monthly_fee=required_change(input.monthly_fee, "monthlyFee"),
-                active=required_change(input.active, "active"),
-            )
-            row = await resolvers.update_package(info.context, package_id, changes)
-            return {"package": Package.from_model(row, info.context.settings.currency)}
-
-        return await admin_payload(info, PackagePayload, resolvers.MANAGE_PACKAGES, work)
+        package_id = decode_id(input.id, "Package", input_field("id"))
+        changes = resolvers.PackageChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            load_watts=required_change(input.load_watts, "loadWatts"),
+            monthly_fee=required_change(input.monthly_fee, "monthlyFee"),
+            active=required_change(input.active, "active"),
+        )
+        row = await resolvers.update_package(info.context, package_id, changes)
+        return PackagePayload(package=Package.from_model(row, info.context.settings.currency))

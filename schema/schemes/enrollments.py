@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -17,14 +16,15 @@ from resolvers.dates import today
 from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
-from resolvers.schemes.repayment import RepaymentState, repayment_state
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
 from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
 from schema.consumers import Consumer, ConsumerStatus
 from schema.context import Info
 from schema.dates import DateRange
-from schema.errors import UserError, mutation_payload
+from schema.errors import UserError
 from schema.inventory.catalogue import Product, Warehouse
 from schema.money import Money
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
@@ -183,15 +183,23 @@ class SchemeEnrollment(relay.Node):
     def amount_paid(self, info: Info) -> Money:
         return money(info, self.row.amount_paid_minor)
 
-    @strawberry.field(description="Still to be paid.")
+    @strawberry.field(description="Still to be paid; 0 once cancelled (the unit went back).")
     def outstanding(self, info: Info) -> Money:
-        return money(info, self.row.total_price_minor - self.row.amount_paid_minor)
+        row = self.row
+        return money(
+            info, outstanding_minor(row.status, row.total_price_minor, row.amount_paid_minor)
+        )
 
-    @strawberry.field(description="Due date of the first instalment not fully covered.")
+    @strawberry.field(
+        description="Due date of the first instalment not fully covered; null once paid off "
+        "or cancelled."
+    )
     async def next_due_date(self, info: Info) -> date | None:
         return (await self._state(info)).next_due_date
 
-    @strawberry.field(description="Days since the oldest due, uncovered instalment (today).")
+    @strawberry.field(
+        description="Days since the oldest due, uncovered instalment (today); 0 once cancelled."
+    )
     async def days_in_arrears(self, info: Info) -> int:
         return (await self._state(info)).days_in_arrears
 
@@ -353,23 +361,20 @@ class SchemeEnrollmentsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_enrol)
     async def enroll_in_scheme(
         self, info: Info, input: EnrollInSchemeInput
     ) -> SchemeEnrollmentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_enrol(info.context)  # the role before the input
-            new = writes.NewEnrollment(
-                consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
-                scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
-                warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
-                if input.warehouse_id is not None
-                else None,
-                idempotency_key=input.idempotency_key,
-            )
-            row = await writes.enroll(info.context, new)
-            return {"enrollment": SchemeEnrollment.from_model(row)}
-
-        return await mutation_payload(SchemeEnrollmentPayload, work)
+        new = writes.NewEnrollment(
+            consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+            scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
+            warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
+            if input.warehouse_id is not None
+            else None,
+            idempotency_key=input.idempotency_key,
+        )
+        row = await writes.enroll(info.context, new)
+        return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -379,26 +384,23 @@ class SchemeEnrollmentsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_payment)
     async def record_scheme_payment(
         self, info: Info, input: RecordSchemePaymentInput
     ) -> SchemePaymentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_payment(info.context)
-            paid = await payments.record_payment(
-                info.context,
-                payments.NewPayment(
-                    enrollment_id=_enrollment_id(input.enrollment_id),
-                    amount=input.amount,
-                    paid_at=input.paid_at,
-                    reference=input.reference,
-                ),
-            )
-            return {
-                "enrollment": SchemeEnrollment.from_model(paid.enrollment),
-                "payment": SchemePayment.from_model(paid.payment),
-            }
-
-        return await mutation_payload(SchemePaymentPayload, work)
+        paid = await payments.record_payment(
+            info.context,
+            payments.NewPayment(
+                enrollment_id=_enrollment_id(input.enrollment_id),
+                amount=input.amount,
+                paid_at=input.paid_at,
+                reference=input.reference,
+            ),
+        )
+        return SchemePaymentPayload(
+            enrollment=SchemeEnrollment.from_model(paid.enrollment),
+            payment=SchemePayment.from_model(paid.payment),
+        )
 
     @strawberry.mutation(
         description=requirement(
@@ -408,14 +410,9 @@ class SchemeEnrollmentsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_cancel)
     async def cancel_scheme_enrollment(
         self, info: Info, input: CancelSchemeEnrollmentInput
     ) -> SchemeEnrollmentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_cancel(info.context)
-            row = await writes.cancel(
-                info.context, _enrollment_id(input.enrollment_id), input.reason
-            )
-            return {"enrollment": SchemeEnrollment.from_model(row)}
-
-        return await mutation_payload(SchemeEnrollmentPayload, work)
+        row = await writes.cancel(info.context, _enrollment_id(input.enrollment_id), input.reason)
+        return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))

@@ -59,6 +59,11 @@ mutation($input: EnrollInSchemeInput!) {
   enrollInScheme(input: $input) { enrollment { id } errors { code message } }
 }
 """
+CANCEL = """
+mutation($input: CancelSchemeEnrollmentInput!) {
+  cancelSchemeEnrollment(input: $input) { enrollment { id } errors { code message } }
+}
+"""
 ASSIGN = """
 mutation($input: AssignPackageRequestInput!) {
   assignPackageRequest(input: $input) { request { id } errors { code message } }
@@ -118,6 +123,26 @@ async def fill_world(
             consumerId=encode_id("Consumer", enrolled.id or 0),
             schemeId=encode_id("Scheme", scheme.id),
         )
+    # A cancelled enrolment at the first plant: it owes nothing and is never in arrears.
+    cancelled = world.plant_consumers(0)[1]
+    data = await client.data(
+        ENROLL,
+        {
+            "input": {
+                "consumerId": encode_id("Consumer", cancelled.id or 0),
+                "schemeId": encode_id("Scheme", scheme.id),
+            }
+        },
+        token=world.token("admin"),
+    )
+    await _ok(
+        client,
+        world,
+        CANCEL,
+        "cancelSchemeEnrollment",
+        enrollmentId=data["enrollInScheme"]["enrollment"]["id"],
+        reason="Returned unused",
+    )
 
 
 async def _ok(
