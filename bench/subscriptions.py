@@ -341,7 +341,7 @@ COLUMNS = (
     ("p99 ms", "p99_ms"),
     ("max ms", "max_ms"),
     ("p99 / single", "p99_ratio"),
-    ("sockets per process (server's db connections)", "sockets_per_process"),
+    ("connections per process (server db connections)", "sockets_per_process"),
 )
 
 
