@@ -300,14 +300,18 @@ async def test_the_feed_offers_an_event_only_to_the_users_it_concerns(
     asked: dict[str, list[int]] = {"7": [], "8": [], "9": [], "all": []}
 
     def wants(name: str) -> Any:
-        return lambda item: asked[name].append(item.position[1]) is None
+        def asking(item: FeedEvent) -> bool:
+            asked[name].append(item.position[1])
+            return True
+
+        return asking
 
     agents = {name: feed.subscribe(wants(name), int(name)) for name in ("7", "8", "9")}
     everyone = feed.subscribe(wants("all"))
     await feed._read_on()
     # Each agent is asked about the events naming them only; the dashboard about all.
     assert asked == {"7": [1, 2], "8": [2], "9": [], "all": [1, 2, 3]}
-    assert [agents["7"].queue.get_nowait().position for _ in range(2)] == [(0, 1), (0, 2)]
+    assert [item.position for item in agents["7"].ready(5)] == [(0, 1), (0, 2)]
     assert everyone.queue.qsize() == 3
     for subscriber in (*agents.values(), everyone):
         feed.unsubscribe(subscriber)
