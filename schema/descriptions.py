@@ -36,13 +36,16 @@ from schema.field_descriptions import INPUT_FIELDS as BY_INPUT_FIELD
 SCALARS: dict[object, ScalarDefinition] = {
     dt.date: replace(
         DateDefinition,
-        description="A calendar day, as YYYY-MM-DD (RFC 3339 full-date).",
+        description="A calendar day, as YYYY-MM-DD (RFC 3339 full-date), in the company's "
+        "time zone (Asia/Kolkata unless configured otherwise).",
         specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
     ),
     dt.datetime: replace(
         DateTimeDefinition,
-        description="An instant, as an RFC 3339 date-time with its offset "
-        "(2026-12-04T11:30:00+05:30).",
+        description="An instant, as an RFC 3339 date-time. Answers are in UTC "
+        "(2026-12-04T06:00:00+00:00, with fractions of a second when there are any); a "
+        "value sent must carry its offset (Z, +00:00, +05:30): one without is refused "
+        "(VALIDATION).",
         specified_by_url="https://www.rfc-editor.org/rfc/rfc3339#section-5.6",
     ),
     decimal.Decimal: replace(

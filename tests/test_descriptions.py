@@ -11,6 +11,8 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
+from strawberry.schema.types import base_scalars
+from strawberry.types.scalar import ScalarDefinition
 
 from schema import schema
 from schema.descriptions import ROOTS
@@ -49,14 +51,34 @@ def test_everything_is_described() -> None:
     assert undescribed == []
 
 
+def _strawberry_placeholders() -> set[str]:
+    """The descriptions Strawberry gives its own scalars ("Date (isoformat)", ...)."""
+    return {
+        definition.description
+        for definition in vars(base_scalars).values()
+        if isinstance(definition, ScalarDefinition) and definition.description
+    }
+
+
 def test_the_custom_scalars_link_their_specification() -> None:
-    for name in ("Date", "DateTime", "Decimal"):
-        scalar = schema._schema.type_map[name]
-        assert isinstance(scalar, GraphQLScalarType)
-        assert scalar.specified_by_url and scalar.specified_by_url.startswith("https://")
-        assert "isoformat" not in (scalar.description or "")  # not the library's placeholder
+    custom = {
+        name: type_
+        for name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLScalarType)
+        and name not in BUILT_IN
+        and not name.startswith("__")
+    }
+    assert {"Date", "DateTime", "Decimal"} <= set(custom)
+    placeholders = _strawberry_placeholders()
+    assert "Decimal (fixed-point)" in placeholders  # the check below can see one
+    for name, scalar in custom.items():
+        assert (scalar.specified_by_url or "").startswith("https://"), name
+        assert (scalar.description or "").strip(), name
+        assert scalar.description not in placeholders, name
     sdl = schema.as_str()
     assert 'scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339' in sdl
+    assert 'scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339' in sdl
+    assert 'scalar Decimal @specifiedBy(url: "https://' in sdl
 
 
 def test_the_central_descriptions_name_coordinates_that_exist() -> None:
