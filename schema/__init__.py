@@ -6,12 +6,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings, get_settings
 from schema.consumers import ConsumersMutation, ConsumersQuery
+from schema.descriptions import SCALARS, describe
 from schema.errors import ErrorPresenter
 from schema.events.notifications import NotificationsMutation, NotificationsQuery
 from schema.events.subscriptions import Subscription
@@ -106,13 +108,16 @@ def build_schema(
     ]
     if execution_context_class is None and limits.batched_execution:
         execution_context_class = BatchedExecutor
-    return GridlineSchema(
+    built = GridlineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=execution_context_class,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
+    describe(built._schema)
+    return built
 
 
 schema = build_schema()

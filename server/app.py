@@ -21,6 +21,7 @@ from core.persisted_queries import PersistedQueries
 from core.settings import Settings, get_settings
 from schema.execution.compiled.service import CompiledDocuments
 from schema.execution.live import LiveSubscriptions
+from server.graphiql import graphiql_assets
 from server.headers import SecurityHeaders
 from server.http_metrics import HTTPMetrics, metrics_endpoint
 from server.limits import RequestLimits
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint(settings)))
+    if settings.graphiql_enabled:
+        routes.append(graphiql_assets())
     app = Starlette(
         routes=routes,
         middleware=[

@@ -30,6 +30,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 
 from core.persisted_queries import PersistedQueries
+from server.client_documents import client_texts
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
@@ -69,25 +70,45 @@ def operation_names(manifest: dict[str, str]) -> dict[str, str]:
     return names
 
 
+def client_forms(files: dict[str, str]) -> dict[str, str]:
+    """Each file's texts as the clients send them (``server.client_documents``), keyed by
+    the hash each client computes: Apollo Client and its manifest, urql, GraphQL Codegen."""
+    forms: dict[str, str] = {}
+    for text in files.values():
+        for form in client_texts(text).values():
+            forms.setdefault(document_hash(form), form)
+    return forms
+
+
 @dataclass(frozen=True)
 class TrustedDocuments:
-    """The manifest (hash to text) and, for logs, hash to operation name."""
+    """The manifest (hash to text) and, for logs, hash to operation name.
+
+    ``by_hash`` holds each file of queries/ by the hash of its exact bytes and by the
+    hashes the clients compute of the text they send (printed, ``__typename`` added, or
+    sorted for GraphQL Codegen): a document arrives in any of these forms, by hash or
+    text, and is trusted. ``files`` holds the files alone."""
 
     by_hash: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path = QUERIES_DIR) -> TrustedDocuments:
-        manifest = load_manifest(directory)
-        return cls(by_hash=manifest, names=operation_names(manifest))
+        files = load_manifest(directory)
+        manifest = {**client_forms(files), **files}
+        return cls(by_hash=manifest, names=operation_names(manifest), files=files)
 
     def by_name(self) -> dict[str, str]:
-        """Each document's text by its operation name(s)."""
-        return {self.names.get(digest, digest): text for digest, text in self.by_hash.items()}
+        """Each file's text by its operation name(s)."""
+        files = self.files or self.by_hash
+        return {self.names.get(digest, digest): text for digest, text in files.items()}
 
     def manifest_json(self) -> str:
-        """The manifest as JSON: ``{hash: {"name": ..., "body": ...}}``, sorted by name."""
-        entries = sorted(self.by_hash.items(), key=lambda item: self.names.get(item[0], ""))
+        """The manifest of the files as JSON: ``{hash: {"name": ..., "body": ...}}``,
+        sorted by name."""
+        files = self.files or self.by_hash
+        entries = sorted(files.items(), key=lambda item: self.names.get(item[0], ""))
         return json.dumps(
             {digest: {"name": self.names.get(digest), "body": text} for digest, text in entries},
             indent=2,

@@ -12,7 +12,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -53,6 +53,7 @@ from server.envelope import (
     request_error_response,
     response_media_type,
 )
+from server.graphiql import graphiql_page
 from server.runtime import Runtime
 from server.trusted_documents import (
     DocumentRefused,
@@ -244,6 +245,10 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """Our GraphiQL page: its files are served from the package (``server.graphiql``)."""
+        return HTMLResponse(graphiql_page())
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""

@@ -319,7 +319,7 @@ async def test_every_response_has_the_security_headers(
     for response in responses:
         _assert_security_headers(response)
         assert "strict-transport-security" not in response.headers
-    # GraphiQL still renders: the headers forbid framing, not its CDN scripts.
+    # GraphiQL still renders: the headers forbid framing, not its inline script.
     page = await client.http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()

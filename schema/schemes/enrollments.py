@@ -3,7 +3,7 @@ enrolling, paying and cancelling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -18,10 +18,16 @@ from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
 from resolvers.schemes.customers import NewCustomer
 from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
-from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
-from schema.consumers import Consumer, ConsumerStatus
+from schema.consumers import Consumer
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import (
+    ConsumerStatus,
+    PaymentKind,
+    RepaymentStatus,
+    SchemeEnrollmentOrder,
+    SchemeType,
+)
 from schema.errors import UserError
 from schema.inventory.catalogue import Product, Warehouse
 from schema.money import Money
@@ -29,22 +35,14 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
-from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, SchemeType, money
+from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, money
 from schema.staff import User, staff_member
-
-PaymentKind = strawberry.enum(models.PaymentKind)
-RepaymentStatus = strawberry.enum(
-    RepaymentStatusEnum,
-    description="ON_TRACK; BEHIND (an instalment due and unpaid); DEFAULTED (behind for over "
-    "90 days); PAID_OFF; CANCELLED.",
-)
-SchemeEnrollmentOrder = strawberry.enum(reading.EnrollmentOrder, name="SchemeEnrollmentOrder")
 
 ENROLLER_ROLES = sorted(writes.ENROLLERS)
 CANCELLER_ROLES = sorted(writes.CANCELLERS)
@@ -68,9 +66,9 @@ class SchemeInstallment:
 
 
 @strawberry.type(description="Money received against an enrolment.")
-class SchemePayment(relay.Node):
+class SchemePayment(ModelNode[models.SchemePayment]):
     id: relay.NodeID[int]
-    kind: PaymentKind  # type: ignore[valid-type]
+    kind: PaymentKind
     paid_at: datetime
     reference: str
     amount_minor: strawberry.Private[int]
@@ -97,18 +95,12 @@ class SchemePayment(relay.Node):
         return await staff_member(info, self.recorded_by_id)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemePayment | None]:
-        async def load(ids: list[int]) -> list[models.SchemePayment | None]:
-            return await reading.payments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.SchemePayment | None]:
+        return await reading.payments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A consumer's enrolment in a scheme: one unit, paid over time.")
-class SchemeEnrollment(relay.Node):
+class SchemeEnrollment(ModelNode[models.SchemeEnrollment]):
     id: relay.NodeID[int]
     scheme_code: str = strawberry.field(description="Unique, with a check character.")
     status: strawberry.Private[models.EnrollmentStatus]
@@ -213,7 +205,7 @@ class SchemeEnrollment(relay.Node):
         return (await self._state(info)).days_in_arrears
 
     @strawberry.field
-    async def repayment_status(self, info: Info) -> RepaymentStatus:  # type: ignore[valid-type]
+    async def repayment_status(self, info: Info) -> RepaymentStatus:
         return (await self._state(info)).status
 
     @strawberry.field(description="The fixed schedule, in order.")
@@ -236,14 +228,10 @@ class SchemeEnrollment(relay.Node):
         return [SchemePayment.from_model(r) for r in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemeEnrollment | None]:
-        async def load(ids: list[int]) -> list[models.SchemeEnrollment | None]:
-            return await reading.enrollments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(
+        cls, info: Info, ids: list[int]
+    ) -> Sequence[models.SchemeEnrollment | None]:
+        return await reading.enrollments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of scheme enrolments.")
@@ -255,9 +243,9 @@ class SchemeEnrollmentConnection(Connection[SchemeEnrollment]):
 class SchemeEnrollmentFilter:
     plant_ids: list[strawberry.ID] | None = None
     enrolled_in: DateRange | None = None
-    scheme_types: list[SchemeType] | None = None  # type: ignore[valid-type]
-    consumer_status: ConsumerStatus | None = None  # type: ignore[valid-type]
-    repayment_status: list[RepaymentStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    scheme_types: list[SchemeType] | None = None
+    consumer_status: ConsumerStatus | None = None
+    repayment_status: list[RepaymentStatus] | None = strawberry.field(
         default=None, description="As of today."
     )
     has_amount_overdue: bool | None = strawberry.field(
@@ -297,7 +285,7 @@ class SchemeEnrollmentsQuery:
         filter: SchemeEnrollmentFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,  # type: ignore[valid-type]
+        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,
     ) -> SchemeEnrollmentConnection:
         page = await reading.list_enrollments(
             info.context, _enrollment_filter(filter), order_by, page_args(first, after)
