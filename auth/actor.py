@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,18 @@ class Actor:
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+    @property
+    def visibility(self) -> Hashable:
+        """What all the actor may see depends on: actors with the same visibility see the
+        same rows and the same staff in full (``visible_users_clause``), so what is loaded
+        for one may be shared with the others. That is the role and the plants, and the
+        user themselves when no plant is in scope: a user always sees themselves in full,
+        and with a plant in scope so does anyone of the same scope (they work at its
+        plants, or are in charge of its cluster or state)."""
+        scope = self.scope
+        alone = None if scope.everything or scope.plant_ids else self.user_id
+        return (self.role, scope.everything, scope.plant_ids, alone)
 
 
 def _actor_statement(user_id: sa.BindParameter[int]) -> sa.Select[Any]:

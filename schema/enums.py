@@ -64,7 +64,9 @@ strawberry.enum(PackageRequestOrder, name="PackageRequestOrder", description="By
 strawberry.enum(NotificationKind, description="What happened.")
 strawberry.enum(
     AssignmentKind,
-    description="What happened to a request, for the field agent it concerns.",
+    description="What happened to a request, for the field agent it concerns: ASSIGNED, "
+    "REASSIGNED (to you from a colleague), UNASSIGNED (reassigned away from you), SENT_BACK "
+    "(to you after review), REJECTED or CANCELLED (while assigned to you: the job is off).",
 )
 
 # Schemes

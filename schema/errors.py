@@ -13,10 +13,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from resolvers.errors import DomainError
 from schema.enums import ErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
+from schema.execution.request_errors import BAD_REQUEST_CODE, request_error_code
 
 logger = logging.getLogger("gridline.errors")
 
@@ -43,11 +45,27 @@ class UserError:
         )
 
 
-def present_error(error: GraphQLError, request_id: str) -> GraphQLError:
-    """The client's view of one error: domain errors keep their code, bugs are masked."""
+def present_error(
+    error: GraphQLError, request_id: str, validation_errors: list[GraphQLError] | None = None
+) -> GraphQLError:
+    """The client's view of one error: domain errors keep their code, bugs are masked, and
+    request errors (syntax, validation, variables) are given theirs."""
+    if isinstance(error.original_error, CannotGetOperationTypeError):  # on websockets
+        reason = error.original_error.as_http_error_reason()
+        return GraphQLError(reason, extensions={"code": BAD_REQUEST_CODE})
+    code = request_error_code(error, validation_errors or [])
+    if code is not None:
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            original_error=error.original_error,
+            extensions={**(error.extensions or {}), "code": code},
+        )
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return error  # syntax, validation, permission: already meant for clients
+        return error  # permission, limits: already meant for clients, with their code
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code.value}
         if original.field:
@@ -88,4 +106,5 @@ class ErrorPresenter(SchemaExtension):
         if not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
-        result.errors = [present_error(e, request_id) for e in errors]
+        validation = self.execution_context.pre_execution_errors or []
+        result.errors = [present_error(e, request_id, validation) for e in errors]

@@ -10,6 +10,7 @@ import binascii
 from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -99,6 +100,7 @@ async def _events(
     wants: Callable[[FeedEvent], bool],
     where: Sequence[Any],
     notifications_for: int | None = None,
+    concerns: int | None = None,
 ) -> AsyncGenerator[FeedEvent, None]:
     """Events ``wants`` accepts: from the outbox after ``after``, then live.
 
@@ -127,7 +129,8 @@ async def _events(
                 return
 
     with active_subscription():
-        async with aclosing(_replay_then_live(feed, replay, after, wants)) as items:
+        live = _replay_then_live(feed, replay, after, wants, concerns)
+        async with aclosing(live) as items:
             async for item in items:
                 yield item
 
@@ -137,6 +140,7 @@ async def _replay_then_live(
     replay: Callable[[Position], AsyncGenerator[FeedEvent, None]],
     after: Position | None,
     wants: Callable[[FeedEvent], bool],
+    concerns: int | None,
 ) -> AsyncGenerator[FeedEvent, None]:
     last = after
     if last is not None:
@@ -144,7 +148,7 @@ async def _replay_then_live(
             last = item.position
             if wants(item):
                 yield item
-    subscriber = feed.subscribe(wants)
+    subscriber = feed.subscribe(wants, concerns)
     try:
         if last is None:
             last = subscriber.start
@@ -187,6 +191,9 @@ class Following(Generic[ValueT]):
     audience: Hashable
     values: Callable[[RequestContext, FeedEvent], Awaitable[list[ValueT]]]
     notifications_for: int | None = None
+    # The user whose events alone it wants, if so (FeedEvent.users): the feed offers it
+    # only those.
+    concerns: int | None = None
 
 
 async def follow(ctx: RequestContext, following: Following[ValueT]) -> AsyncGenerator[ValueT, None]:
@@ -198,6 +205,7 @@ async def follow(ctx: RequestContext, following: Following[ValueT]) -> AsyncGene
         wants=following.wants,
         where=following.where,
         notifications_for=following.notifications_for,
+        concerns=following.concerns,
     )
     async with aclosing(events) as items:
         async for item in items:
@@ -223,8 +231,9 @@ async def _visible_request(ctx: RequestContext, item: FeedEvent) -> PackageReque
 
 
 def scope_audience(actor: Actor) -> Hashable:
-    """What a request event's values depend on: the role and the plants in scope."""
-    return (actor.role, actor.scope.everything, actor.scope.plant_ids)
+    """What a request event's values depend on: what the subscriber may see (the role,
+    the plants in scope, and the user when that is not all; ``Actor.visibility``)."""
+    return actor.visibility
 
 
 def follow_request_events(
@@ -274,6 +283,15 @@ class AssignmentKind(StrEnum):
     REASSIGNED = "REASSIGNED"
     SENT_BACK = "SENT_BACK"
     UNASSIGNED = "UNASSIGNED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+# Closing a request that has an assignee tells them the job is off.
+_CLOSED_ON_THE_ASSIGNEE = {
+    RequestAction.REJECT: AssignmentKind.REJECTED,
+    RequestAction.CANCEL: AssignmentKind.CANCELLED,
+}
 
 
 def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
@@ -291,6 +309,8 @@ def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
         return AssignmentKind.UNASSIGNED
     if action == RequestAction.SEND_BACK and assignee == user_id:
         return AssignmentKind.SENT_BACK
+    if action in _CLOSED_ON_THE_ASSIGNEE and assignee == user_id:
+        return _CLOSED_ON_THE_ASSIGNEE[RequestAction(action)]
     return None
 
 
@@ -299,10 +319,12 @@ class Assignment:
     cursor: str
     kind: AssignmentKind
     request: PackageRequest
+    at: datetime
 
 
 def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
-    """Requests assigned or reassigned to the subscriber, taken off them, or sent back."""
+    """Requests assigned or reassigned to the subscriber, taken off them, sent back to
+    them, or closed (rejected, cancelled) while theirs."""
     actor = _require_reader(ctx)
     start = decode_cursor(after) if after is not None else None
     me = actor.user_id
@@ -315,13 +337,13 @@ def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[A
         request = await _visible_request(ctx, item)
         if kind is None or request is None:
             return []
-        return [Assignment(encode_cursor(item.position), kind, request)]
+        return [Assignment(encode_cursor(item.position), kind, request, item.event.created_at)]
 
     where = [
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
         actor.scope.restrict(col(OutboxEvent.plant_id)),
     ]
-    return Following(start, where, wants, ("user", me), values)
+    return Following(start, where, wants, ("user", me), values, concerns=me)
 
 
 async def my_assignments(
@@ -363,7 +385,7 @@ async def follow_notifications(
     mine = col(OutboxEvent.id).in_(
         sa.select(col(Notification.outbox_event_id)).where(col(Notification.user_id) == me)
     )
-    return Following(start, [mine], wants, ("user", me), values, notifications_for=me)
+    return Following(start, [mine], wants, ("user", me), values, notifications_for=me, concerns=me)
 
 
 async def notifications_added(

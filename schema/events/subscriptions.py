@@ -30,12 +30,14 @@ RESUME = "Resume after this event: pass it as `after` when subscribing again."
 
 
 @strawberry.type(
-    description="A request assigned or reassigned to you, taken off you, or sent back to you."
+    description="A request assigned or reassigned to you, taken off you, sent back to you, "
+    "or rejected or cancelled while yours."
 )
 class AssignmentEvent:
     cursor: str = strawberry.field(description=RESUME)
     kind: AssignmentKind
     request: PackageRequest
+    at: datetime = strawberry.field(description="When it happened.")
 
     @classmethod
     def of(cls, assignment: resolvers.Assignment) -> AssignmentEvent:
@@ -43,6 +45,7 @@ class AssignmentEvent:
             cursor=assignment.cursor,
             kind=assignment.kind,
             request=PackageRequest.from_model(assignment.request),
+            at=assignment.at,
         )
 
 
@@ -122,7 +125,8 @@ LIVE_FIELDS = {
 class Subscription:
     @strawberry.subscription(
         description=requirement(
-            "Requests assigned or reassigned to you, taken off you, or sent back to you.",
+            "Requests assigned or reassigned to you, taken off you, sent back to you, or "
+            "rejected or cancelled while yours (see AssignmentKind).",
             *sorted(READERS),
         ),
         permission_classes=[IsAuthenticated, roles_permission(*READERS)],

@@ -112,8 +112,15 @@ class SchemeFilter:
 @strawberry.type(description="One scheme's figures for a range of days, in your scope.")
 class SchemeStat:
     scheme: Scheme
-    enrollments: int = strawberry.field(description="Enrolments made in the range.")
-    units: int = strawberry.field(description="Units handed out to them.")
+    enrollments: int = strawberry.field(
+        description="Live enrolments made in the range (not counting those since cancelled)."
+    )
+    cancelled: int = strawberry.field(
+        description="Enrolments made in the range and since cancelled (their units went back)."
+    )
+    units: int = strawberry.field(
+        description="Units handed over to the live enrolments of the range (one each)."
+    )
     collected_minor: strawberry.Private[int]
     outstanding_minor: strawberry.Private[int]
 
@@ -121,7 +128,10 @@ class SchemeStat:
     def collected(self, info: Info) -> Money:
         return money(info, self.collected_minor)
 
-    @strawberry.field(description="What the enrolments of the range still owe.")
+    @strawberry.field(
+        description="What the live enrolments of the range still owe (a cancelled one owes "
+        "nothing)."
+    )
     def outstanding(self, info: Info) -> Money:
         return money(info, self.outstanding_minor)
 
@@ -164,6 +174,7 @@ class SchemesQuery:
             SchemeStat(
                 scheme=Scheme.from_model(s.scheme),
                 enrollments=s.enrollments,
+                cancelled=s.cancelled,
                 units=s.units,
                 collected_minor=s.collected_minor,
                 outstanding_minor=s.outstanding_minor,

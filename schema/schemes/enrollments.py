@@ -16,7 +16,7 @@ from resolvers.dates import today
 from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
-from resolvers.schemes.repayment import RepaymentState, repayment_state
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
 from schema.consumers import Consumer
 from schema.context import Info
 from schema.dates import DateRange
@@ -175,15 +175,31 @@ class SchemeEnrollment(ModelNode[models.SchemeEnrollment]):
     def amount_paid(self, info: Info) -> Money:
         return money(info, self.row.amount_paid_minor)
 
-    @strawberry.field(description="Still to be paid.")
+    @strawberry.field(description="Still to be paid; 0 once cancelled (the unit went back).")
     def outstanding(self, info: Info) -> Money:
-        return money(info, self.row.total_price_minor - self.row.amount_paid_minor)
+        row = self.row
+        return money(
+            info, outstanding_minor(row.status, row.total_price_minor, row.amount_paid_minor)
+        )
 
-    @strawberry.field(description="Due date of the first instalment not fully covered.")
+    @strawberry.field(
+        description="Due today: the instalments due up to and including today, less what "
+        "was paid toward them (payments cover instalments earliest first); 0 when up to "
+        "date, paid off or cancelled."
+    )
+    async def amount_overdue(self, info: Info) -> Money:
+        return money(info, (await self._state(info)).amount_overdue_minor)
+
+    @strawberry.field(
+        description="Due date of the first instalment not fully covered; null once paid off "
+        "or cancelled."
+    )
     async def next_due_date(self, info: Info) -> date | None:
         return (await self._state(info)).next_due_date
 
-    @strawberry.field(description="Days since the oldest due, uncovered instalment (today).")
+    @strawberry.field(
+        description="Days since the oldest due, uncovered instalment (today); 0 once cancelled."
+    )
     async def days_in_arrears(self, info: Info) -> int:
         return (await self._state(info)).days_in_arrears
 
@@ -231,6 +247,11 @@ class SchemeEnrollmentFilter:
     repayment_status: list[RepaymentStatus] | None = strawberry.field(
         default=None, description="As of today."
     )
+    has_amount_overdue: bool | None = strawberry.field(
+        default=None,
+        description="As of today: true, only enrolments with an amount overdue (an "
+        "instalment due and not covered, today's included); false, only those without.",
+    )
 
 
 def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.EnrollmentFilter:
@@ -243,6 +264,7 @@ def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.Enrollme
         scheme_types=given.scheme_types,
         consumer_status=given.consumer_status,
         repayment_statuses=given.repayment_status,
+        has_amount_overdue=given.has_amount_overdue,
     )
 
 
@@ -295,6 +317,12 @@ class EnrollInSchemeInput:
         description="Any unique string per attempt (a UUID). Retrying with the same key "
         "returns the first result and creates nothing twice.",
     )
+    additional_unit: bool = strawberry.field(
+        default=False,
+        description="True when the consumer, already enrolled in this scheme and not "
+        "cancelled, wants another unit under it. Without it such an enrolment is refused "
+        "with DUPLICATE, naming the existing scheme code.",
+    )
 
 
 @strawberry.input
@@ -336,7 +364,9 @@ class SchemeEnrollmentsMutation:
         description=requirement(
             "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
             "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
-            "schedule fixed, in one transaction.",
+            "schedule fixed, in one transaction. A consumer with a live (not cancelled) "
+            "enrolment in the same scheme is refused with DUPLICATE naming its scheme code, "
+            "unless additionalUnit is true.",
             *ENROLLER_ROLES,
         ),
         permission_classes=[IsAuthenticated],
@@ -352,6 +382,7 @@ class SchemeEnrollmentsMutation:
             if input.warehouse_id is not None
             else None,
             idempotency_key=input.idempotency_key,
+            additional_unit=input.additional_unit,
         )
         row = await writes.enroll(info.context, new)
         return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))

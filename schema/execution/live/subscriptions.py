@@ -11,6 +11,12 @@ group, resuming from its last event), the replay of what a reconnecting member m
 SUBSCRIBER_TOO_SLOW; nobody else waits for it), and the dedupe at the seam between
 replay and live (positions at or before the last one sent are dropped).
 
+An audience is what the payload depends on: the subscriber's visibility for a dashboard
+(``Actor.visibility``: role and plants, and the user when no plant shows them), the user
+for assignments and the bell. A burst (events the feed read in one pass) is executed
+together: a group takes what is queued at once, and loaders are shared by every group of
+the same visibility for that pass, so that its loads are batched across events and groups.
+
 A subscription this does not serve (another document, or one refused when it starts: its
 role, a bad cursor) runs the standard way, which answers the refusal.
 """
@@ -23,104 +29,40 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Hashable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-import orjson
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    GraphQLError,
-    GraphQLField,
-    OperationDefinitionNode,
-    OperationType,
-    execute,
-    parse,
-    validate,
-)
+from graphql import GraphQLError
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from auth.actor import Actor, load_actor
 from auth.actor_cache import ActorCache
-from core.events.feed import EventFeed, Subscriber, SubscriptionEnded
+from core.events.feed import EventFeed, SubscriptionEnded
 from core.events.outbox import FeedEvent, Position, read_after
 from core.metrics import active_subscription
 from models.events import EventTopic
 from resolvers.context import RequestContext
 from resolvers.errors import DomainError, ErrorCode, unauthenticated
 from resolvers.events.subscriptions import REPLAY_PAGE, Following
-from schema.errors import present_error
-from schema.events.subscriptions import LIVE_FIELDS, LiveField
+from resolvers.loaders import Loaders
+from schema.execution.live.documents import LiveDocument, LiveDocuments
+from schema.execution.live.members import (
+    Caller,
+    Ending,
+    Group,
+    Member,
+    error_codes,
+    own_context,
+)
+from schema.execution.live.payloads import error_payload, execute_payload
 from schema.execution.operation_log import log_operation
 
 logger = logging.getLogger("gridline.live")
 
-DOCUMENTS_KEPT = 64
 STRAWBERRY_FIELD = "strawberry-definition"
-
-
-@dataclass(frozen=True, slots=True)
-class LiveDocument:
-    """A subscription document this module serves: one root field of ``LIVE_FIELDS``."""
-
-    query: str
-    document: DocumentNode
-    operation: OperationDefinitionNode
-    key: str
-    node: FieldNode
-    definition: GraphQLField
-    live: LiveField
-
-    @property
-    def name(self) -> str | None:
-        return self.operation.name.value if self.operation.name else None
-
-
-@dataclass(frozen=True, slots=True)
-class Ending:
-    """A member's stream ends: with ``payload`` (an error for the client), or, with
-    ``regroup``, to follow again as the subscriber now is."""
-
-    payload: bytes | None = None
-    regroup: bool = False
-
-
-Delivery = tuple[Position, list[bytes]] | Ending
-
-
-@dataclass(eq=False)
-class Member:
-    user_id: int
-    queue: asyncio.Queue[Delivery]
-    ended: bool = False
-
-    def offer(self, delivery: Delivery, too_slow: bytes) -> None:
-        if self.ended:
-            return
-        try:
-            self.queue.put_nowait(delivery)
-        except asyncio.QueueFull:
-            self.end(Ending(too_slow))
-
-    def end(self, ending: Ending) -> None:
-        self.ended = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(ending)
-
-
-@dataclass(eq=False)
-class Group:
-    """The members of one document, variables and audience, and the feed they follow."""
-
-    key: Hashable
-    document: LiveDocument
-    variables: dict[str, Any]
-    following: Following[Any]
-    context: RequestContext
-    subscriber: Subscriber
-    members: set[Member] = field(default_factory=set)
-    task: asyncio.Task[None] | None = None
+# The most events a group executes together (a burst is read in one pass of the feed):
+# their loads are batched, and the first of them waits for the others.
+EVENTS_TOGETHER = 64
 
 
 class LiveSubscriptions:
@@ -136,50 +78,13 @@ class LiveSubscriptions:
         self.actors = actors
         self.execution_context_class = execution_context_class
         self.groups: dict[Hashable, Group] = {}
-        self._documents: dict[tuple[str, str | None], LiveDocument | None] = {}
+        self._documents = LiveDocuments(self.schema)
         self.executions = 0  # payloads executed (per group and event), for tests and metrics
         self._rechecks: set[asyncio.Task[None]] = set()
         feed.observers.append(self._observe)
 
-    # --- Documents ---------------------------------------------------------------
-
     def document(self, query: str, operation_name: str | None) -> LiveDocument | None:
-        key = (query, operation_name)
-        if key not in self._documents:
-            if len(self._documents) >= DOCUMENTS_KEPT:
-                self._documents.pop(next(iter(self._documents)))
-            self._documents[key] = self._read(query, operation_name)
-        return self._documents[key]
-
-    def _read(self, query: str, operation_name: str | None) -> LiveDocument | None:
-        try:
-            document = parse(query)
-        except GraphQLError:
-            return None
-        if validate(self.schema, document):
-            return None
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        chosen = [
-            o
-            for o in operations
-            if operation_name is None or (o.name and o.name.value == operation_name)
-        ]
-        if len(chosen) != 1 or len(operations) != len(document.definitions):
-            return None  # fragments, or no single operation: the standard way
-        operation = chosen[0]
-        if operation.operation is not OperationType.SUBSCRIPTION or operation.directives:
-            return None
-        selections = operation.selection_set.selections
-        if len(selections) != 1 or not isinstance(selections[0], FieldNode):
-            return None
-        node = selections[0]
-        live = LIVE_FIELDS.get(node.name.value)
-        subscription_type = self.schema.subscription_type
-        if live is None or node.directives or subscription_type is None:
-            return None
-        definition = subscription_type.fields[node.name.value]
-        key = node.alias.value if node.alias else node.name.value
-        return LiveDocument(query, document, operation, key, node, definition, live)
+        return self._documents.get(query, operation_name)
 
     # --- A member's stream ---------------------------------------------------------
 
@@ -196,7 +101,7 @@ class LiveSubscriptions:
         actor = context.actor
         if document is None or actor is None or not isinstance(variables, dict | None):
             return None
-        caller = _Caller(context)
+        caller = Caller(context)
         permissions = getattr(
             document.definition.extensions.get(STRAWBERRY_FIELD), "permission_classes", []
         )
@@ -209,7 +114,7 @@ class LiveSubscriptions:
             return None
         try:
             arguments = get_argument_values(document.definition, document.node, coerced)
-            member_context = _own_context(context, actor)
+            member_context = own_context(context, actor)
             following = await document.live.follow(member_context, arguments)
         except (GraphQLError, DomainError):
             return None
@@ -263,7 +168,7 @@ class LiveSubscriptions:
                     self._leave(group, member)
                     group = None
                     if ending.payload is not None:
-                        codes = _codes(ending.payload)
+                        codes = error_codes(ending.payload)
                         outcome = "user_error"
                         yield ending.payload
                         return
@@ -271,7 +176,7 @@ class LiveSubscriptions:
                     fresh = await self._actor(member.user_id)
                     if fresh is None:
                         raise unauthenticated()
-                    context = _own_context(context, fresh)
+                    context = own_context(context, fresh)
                     member = Member(member.user_id, asyncio.Queue(self._queue_size() + 1))
                     following = await document.live.follow(context, arguments)
                     following = replace(following, start=last)
@@ -349,8 +254,8 @@ class LiveSubscriptions:
         )
         group = self.groups.get(key)
         if group is None:
-            group_context = _own_context(context, context.require_actor())
-            subscriber = self.feed.subscribe(following.wants)
+            group_context = own_context(context, context.require_actor())
+            subscriber = self.feed.subscribe(following.wants, following.concerns)
             group = Group(key, document, variables, following, group_context, subscriber)
             group.task = asyncio.create_task(self._run(group), name="live-group")
             self.groups[key] = group
@@ -379,30 +284,49 @@ class LiveSubscriptions:
         )
         while True:
             try:
-                item = await group.subscriber.next()
+                first = await group.subscriber.next()
             except SubscriptionEnded as ended:
                 error = DomainError(ErrorCode(ended.code), ended.reason)
                 ending = Ending(self._error(group.document, group.context, error))
                 for member in list(group.members):
                     member.end(ending)
                 return
-            try:
-                payloads = await self._payloads(group, item)
-            except Exception:  # one event must not end a dashboard's stream
-                logger.exception("live event %s failed for a group", item.position)
-                continue
-            if payloads:
-                await self._deliver(group, item.position, payloads, too_slow)
+            # A burst: what is already queued is executed together, its loads batched.
+            items = [first, *group.subscriber.ready(EVENTS_TOGETHER - 1)]
+            results = await asyncio.gather(
+                *(self._payloads(group, item) for item in items), return_exceptions=True
+            )
+            deliveries: list[tuple[Position, list[bytes]]] = []
+            for item, result in zip(items, results, strict=True):
+                if isinstance(result, BaseException):  # one event must not end the stream
+                    logger.error("live event %s failed for a group", item.position, exc_info=result)
+                elif result:
+                    deliveries.append((item.position, result))
+            if deliveries:
+                await self._deliver(group, deliveries, too_slow)
 
     async def _payloads(self, group: Group, item: FeedEvent) -> list[bytes]:
-        context = group.context
-        context.sign_in(context.require_actor())  # fresh loaders for every event
+        """The event's payloads for the group. Loaders are fresh for each pass of the feed
+        and shared by every group of the same visibility (``Actor.visibility``: they load
+        the same rows), so that a burst to many groups loads in a few batched statements."""
+        actor = group.context.require_actor()
+        loaders = item.together.get(("live-loaders", actor.visibility))
+        if loaders is None:
+            loaders = Loaders(group.context.read_sessions, actor)
+            item.together[("live-loaders", actor.visibility)] = loaders
+        context = replace(group.context)
+        context.sign_in(actor, loaders)
         values = await group.following.values(context, item)
         return [await self._execute(group.document, group.variables, context, v) for v in values]
 
     async def _deliver(
-        self, group: Group, position: Position, payloads: list[bytes], too_slow: bytes
+        self,
+        group: Group,
+        deliveries: list[tuple[Position, list[bytes]]],
+        too_slow: bytes,
     ) -> None:
+        """Each member that may still have them (the subscriber as they now are: active,
+        of the group's audience) is handed the payloads, in order."""
         live = group.document.live
         actors: dict[int, Actor | None] = {}
         for member in list(group.members):
@@ -414,7 +338,8 @@ class LiveSubscriptions:
             elif live.audience(actor) != group.following.audience:
                 member.end(Ending(regroup=True))
             else:
-                member.offer((position, payloads), too_slow)
+                for delivery in deliveries:
+                    member.offer(delivery, too_slow)
 
     def _observe(self, item: FeedEvent) -> None:
         """A change to a user or to the geography: their members are checked again now,
@@ -452,32 +377,13 @@ class LiveSubscriptions:
         context: RequestContext,
         value: Any,
     ) -> bytes:
-        """The ``next`` payload of one value: the document's selection executed on it."""
         self.executions += 1
-        result = execute(
-            self.schema,
-            document.document,
-            root_value=document.live.convert(value),
-            context_value=context,
-            variable_values=variables,
-            operation_name=document.name,
-            executor_class=self.execution_context_class,
+        return await execute_payload(
+            self.schema, self.execution_context_class, document, variables, context, value
         )
-        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
-            result = await result
-        payload: dict[str, Any] = {"data": result.data}  # type: ignore[union-attr]
-        errors = result.errors  # type: ignore[union-attr]
-        if errors:
-            payload["errors"] = [present_error(e, context.request_id).formatted for e in errors]
-        return orjson.dumps(payload)
 
     def _error(self, document: LiveDocument, context: RequestContext, error: DomainError) -> bytes:
-        """How the standard way ends a subscription with a domain error."""
-        located = GraphQLError(
-            error.message, nodes=[document.node], path=[document.key], original_error=error
-        )
-        formatted = present_error(located, context.request_id).formatted
-        return orjson.dumps({"data": None, "errors": [formatted]})
+        return error_payload(document, context, error)
 
     # --- Helpers -------------------------------------------------------------------
 
@@ -497,20 +403,3 @@ class LiveSubscriptions:
                 group.task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await group.task
-
-
-@dataclass(frozen=True, slots=True)
-class _Caller:
-    context: Any
-
-
-def _own_context(context: RequestContext, actor: Actor) -> RequestContext:
-    """A context of the subscriber's own: the connection's is shared by its subscriptions."""
-    own = replace(context)
-    own.sign_in(actor)
-    return own
-
-
-def _codes(payload: bytes) -> list[str]:
-    body = orjson.loads(payload)
-    return [e.get("extensions", {}).get("code", "") for e in body.get("errors") or []]

@@ -1,0 +1,5 @@
+"""Live subscriptions executed once per audience (see ``subscriptions``)."""
+
+from schema.execution.live.subscriptions import LiveSubscriptions
+
+__all__ = ["LiveSubscriptions"]
