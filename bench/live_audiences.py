@@ -13,6 +13,7 @@ import asyncpg
 import httpx2 as httpx
 
 from auth.tokens import issue_access_token
+from core.events.signals import LISTENER_APPLICATION_NAME
 from core.settings import Settings
 
 # A dozen dashboards: the named users, and colleagues of other roles and places chosen
@@ -162,3 +163,20 @@ def visible(base_url: str, listeners: Sequence[Listener], request_ids: set[str])
                 if (answer.get("data") or {}).get("node"):
                     seen.add((listener.label, request_id))
     return seen
+
+
+async def connections(database_url: str) -> tuple[int, int]:
+    """The server's connections to the database now: all of them, and the listeners."""
+    connection = await asyncpg.connect(_dsn(database_url))
+    try:
+        row = await connection.fetchrow(
+            """SELECT count(*) AS total,
+                      count(*) FILTER (WHERE application_name = $1) AS listening
+               FROM pg_stat_activity
+               WHERE datname = current_database() AND pid <> pg_backend_pid()""",
+            LISTENER_APPLICATION_NAME,
+        )
+    finally:
+        await connection.close()
+    assert row is not None
+    return int(row["total"]), int(row["listening"])

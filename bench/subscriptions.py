@@ -45,6 +45,7 @@ import httpx2 as httpx
 
 from bench.live_audiences import (
     Listener,
+    connections,
     create_agents,
     dozen_users,
     open_consumers,
@@ -147,6 +148,7 @@ def _connections_per_process(port: int) -> str:
 
 def _hold(
     base_url: str,
+    database_url: str,
     name: str,
     query: str,
     field: str,
@@ -154,7 +156,8 @@ def _hold(
     act: Callable[[], None],
 ) -> tuple[list[list[Any]], str]:
     """Open a websocket per listener in a load process, ``act``, and return what arrived
-    and how the sockets were spread over the server's processes."""
+    and how the sockets were spread over the server's processes (and, after the slash,
+    the server's database connections, of which listening)."""
     spec_path = RESULTS / "tmp" / f"{name}-spec.json"
     out = RESULTS / "tmp" / f"{name}.json"
     spec = {
@@ -177,6 +180,8 @@ def _hold(
         raise RuntimeError("the load process did not get ready")
     spread = _connections_per_process(int(base_url.rsplit(":", 1)[1]))
     act()
+    total, listening = asyncio.run(connections(database_url))
+    spread += f" ({total} db, {listening} listening)"
     time.sleep(2.0)  # the last deliveries
     load.stdin.close()
     load.wait(timeout=120)
@@ -219,7 +224,12 @@ def _summary(
 
 
 def dashboards(
-    base_url: str, steps: Steps, audience: str, listeners: Sequence[Listener], count: int
+    base_url: str,
+    database_url: str,
+    steps: Steps,
+    audience: str,
+    listeners: Sequence[Listener],
+    count: int,
 ) -> dict[str, Any]:
     """``count`` steps of the CSA to ``listeners`` on packageRequestEvents."""
     first = len(steps.events)
@@ -230,7 +240,9 @@ def dashboards(
             time.sleep(steps.interval)
 
     name = audience.replace(" ", "-")
-    records, spread = _hold(base_url, name, DASHBOARD, "packageRequestEvents", listeners, act)
+    records, spread = _hold(
+        base_url, database_url, name, DASHBOARD, "packageRequestEvents", listeners, act
+    )
     events = steps.events[first:]
     may_see = visible(base_url, listeners, {request for request, _ in events})
     expected = {
@@ -242,21 +254,29 @@ def dashboards(
     return _summary(audience, listeners, len(events), expected, records, spread)
 
 
-async def _assign_all(base_url: str, token: str, pairs: list[tuple[str, int]]) -> None:
+async def _assign_all(
+    base_url: str, token: str, pairs: list[tuple[str, int]]
+) -> dict[str, tuple[float, float]]:
+    """Send the assignments, ``ASSIGNING_AT_ONCE`` at a time; when each was sent and
+    when its answer (after its commit) arrived."""
     assign = (QUERIES / "AssignPackageRequest.graphql").read_text()
     limit = asyncio.Semaphore(ASSIGNING_AT_ONCE)
     headers = {"Authorization": token}
+    timings: dict[str, tuple[float, float]] = {}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=60) as http:
 
         async def one(request_id: str, agent_id: int) -> None:
             variables = {"requestId": request_id, "assigneeId": encode_id("User", agent_id)}
             async with limit:
+                sent = time.time()
                 answer = (
                     await http.post("/graphql", json={"query": assign, "variables": variables})
                 ).json()
+                timings[request_id] = (sent, time.time())
             assert not answer["data"]["assignPackageRequest"]["errors"], answer
 
         await asyncio.gather(*(one(request, agent) for request, agent in pairs))
+    return timings
 
 
 def field_agents(
@@ -284,17 +304,26 @@ def field_agents(
     pairs = list(zip(requests, agents[:burst], strict=True))
     expected = {(n, request, "ASSIGNED") for n, request in enumerate(requests)}
     started: list[float] = []
+    timings: dict[str, tuple[float, float]] = {}
 
     def act() -> None:
         started.append(time.time())
-        asyncio.run(_assign_all(base_url, admin, pairs))
+        timings.update(asyncio.run(_assign_all(base_url, admin, pairs)))
         started.append(time.time())
 
-    records, spread = _hold(base_url, f"agents-{tag}", AGENT, "myAssignments", listeners, act)
+    records, spread = _hold(
+        base_url, database_url, f"agents-{tag}", AGENT, "myAssignments", listeners, act
+    )
     summary = _summary("field agents, burst", listeners, burst, expected, records, spread)
     received = [r[5] for r in records if r[2] is not None]
     summary["burst_sent_s"] = round(started[1] - started[0], 2)
     summary["burst_delivered_s"] = round(max(received) - started[0], 2) if received else None
+    # Where the time goes: a mutation's round trip, and delivery after its answer arrived.
+    trips = [(answered - sent) * 1000 for sent, answered in timings.values()]
+    after = [(r[5] - timings[r[2]][1]) * 1000 for r in records if r[2] in timings]
+    summary["mutation_p50_ms"] = statistics.median(trips)
+    summary["after_answer_p50_ms"] = statistics.median(after) if after else None
+    summary["after_answer_p99_ms"] = _percentile(after, 0.99) if after else None
     return summary
 
 
@@ -312,7 +341,7 @@ COLUMNS = (
     ("p99 ms", "p99_ms"),
     ("max ms", "max_ms"),
     ("p99 / single", "p99_ratio"),
-    ("sockets per process", "sockets_per_process"),
+    ("connections per process (server db connections)", "sockets_per_process"),
 )
 
 
@@ -332,7 +361,9 @@ def report(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"\nBurst, {row['workers']} process(es): {row['events']} assignments sent in "
             f"{row['burst_sent_s']} s, the last delivered {row['burst_delivered_s']} s after "
-            "the first was sent."
+            f"the first was sent; an assignment's round trip p50 {row['mutation_p50_ms']:.0f} ms;"
+            f" delivery after the mutation's answer p50 {row['after_answer_p50_ms']:.0f} ms, "
+            f"p99 {row['after_answer_p99_ms']:.0f} ms."
         )
     return "\n".join(lines)
 
@@ -363,9 +394,11 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             steps = Steps(server.url, sign_in(server.url, "csa@demo.gridline"), args.interval)
             admin = sign_in(server.url, "admin@demo.gridline")
             found = [
-                dashboards(server.url, steps, "single subscriber", [cluster], steps_count),
-                dashboards(server.url, steps, "one user", [cluster] * args.sockets, steps_count),
-                dashboards(server.url, steps, "a dozen users", spread, steps_count),
+                dashboards(server.url, url, steps, "single subscriber", [cluster], steps_count),
+                dashboards(
+                    server.url, url, steps, "one user", [cluster] * args.sockets, steps_count
+                ),
+                dashboards(server.url, url, steps, "a dozen users", spread, steps_count),
                 field_agents(server.url, url, settings, admin, args.sockets, args.burst),
             ]
         single = found[0]["p99_ms"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +22,7 @@ from schema.admin import (
     required_change,
 )
 from schema.context import Info
+from schema.enums import ConsumerStatus
 from schema.errors import UserError
 from schema.geography import Plant
 from schema.mutation import payload_mutation
@@ -29,28 +30,26 @@ from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     empty_page,
     page_args,
-    resolve_models,
 )
 
 if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
     from schema.schemes.enrollments import SchemeEnrollment
 
-ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
-
 
 @strawberry.type(description="A household or shop connected to a plant.")
-class Consumer(relay.Node):
+class Consumer(ModelNode[models.Consumer]):
     id: relay.NodeID[int]
     account_number: str
     name: str
     phone: str = strawberry.field(description="E.164, e.g. +919812345678.")
-    status: ConsumerStatus  # type: ignore[valid-type]
+    status: ConsumerStatus
     connected_at: date = strawberry.field(description="The day the connection was made.")
     plant_id: strawberry.Private[int]
     package_id: strawberry.Private[int]
@@ -110,11 +109,8 @@ class Consumer(relay.Node):
         return [SchemeEnrollment.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Consumer | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.consumer_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Consumer | None]:
+        return await info.context.loaders.consumer_by_id.load_many(ids)
 
 
 @strawberry.type(description="A page of consumers.")
@@ -125,7 +121,7 @@ class ConsumerConnection(Connection[Consumer]):
 @strawberry.input(description="Narrows the consumer list.")
 class ConsumerFilter:
     plant_ids: list[strawberry.ID] | None = None
-    status: ConsumerStatus | None = None  # type: ignore[valid-type]
+    status: ConsumerStatus | None = None
     search: str | None = strawberry.field(
         default=None,
         description="Part of the name, the start of the account number, or digits of the phone.",

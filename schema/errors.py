@@ -16,20 +16,16 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from resolvers.errors import DomainError
-from resolvers.errors import ErrorCode as DomainErrorCode
+from schema.enums import ErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
 from schema.execution.request_errors import BAD_REQUEST_CODE, request_error_code
 
 logger = logging.getLogger("gridline.errors")
 
-ErrorCode = strawberry.enum(
-    DomainErrorCode, description="Why an operation was refused. Clients branch on these."
-)
-
 
 @strawberry.type(description="An expected failure of a mutation, for the user to act on.")
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
     field: list[str] | None = strawberry.field(
         default=None, description="Path to the input field at fault, when there is one."

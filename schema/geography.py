@@ -3,7 +3,7 @@ State > Cluster > Plant."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -27,11 +27,11 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A state: the top of the geography.")
-class State(relay.Node):
+class State(ModelNode[models.State]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -55,15 +55,12 @@ class State(relay.Node):
         return [Cluster.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[State | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.state_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.State | None]:
+        return await info.context.loaders.state_by_id.load_many(ids)
 
 
 @strawberry.type(description="A group of plants run by one cluster in-charge.")
-class Cluster(relay.Node):
+class Cluster(ModelNode[models.Cluster]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -86,15 +83,12 @@ class Cluster(relay.Node):
         return [Plant.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Cluster | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.cluster_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Cluster | None]:
+        return await info.context.loaders.cluster_by_id.load_many(ids)
 
 
 @strawberry.type(description="A mini-grid power plant; every consumer belongs to one.")
-class Plant(relay.Node):
+class Plant(ModelNode[models.Plant]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -130,11 +124,8 @@ class Plant(relay.Node):
         return await plant_consumer_connection(info, self.id, filter, first, after)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Plant | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.plant_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Plant | None]:
+        return await info.context.loaders.plant_by_id.load_many(ids)
 
 
 @strawberry.type(description="A page of plants.")

@@ -33,7 +33,9 @@ async def scheme_enrollments(
         "(SELECT MIN(i.due_date) FROM scheme_installments i WHERE i.enrollment_id = e.id "
         "AND i.cumulative_due_minor > e.amount_paid_minor), "
         "(SELECT MIN(i.due_date) FROM scheme_installments i WHERE i.enrollment_id = e.id "
-        f"AND i.cumulative_due_minor > e.amount_paid_minor AND i.due_date <= {as_of}) "
+        f"AND i.cumulative_due_minor > e.amount_paid_minor AND i.due_date <= {as_of}), "
+        "(SELECT MAX(i.cumulative_due_minor) FROM scheme_installments i "
+        f"WHERE i.enrollment_id = e.id AND i.due_date <= {as_of}) "
         "FROM scheme_enrollments e "
         f"LEFT JOIN consumers c ON c.id = e.consumer_id AND {caller.where(db, 'c.plant_id', 1)} "
         f"LEFT JOIN plants p ON p.id = c.plant_id AND {caller.where(db, 'p.id', 1)} "
@@ -56,6 +58,9 @@ async def scheme_enrollments(
         cancelled = row[3] == "CANCELLED"
         arrears_since = None if cancelled else as_date(row[19])
         days = (today - arrears_since).days if arrears_since is not None else 0
+        # What the instalments due by today ask, less what was paid toward them.
+        due = row[20] if row[20] is not None and not cancelled else paid
+        overdue = max(due - paid, 0)
         phone = row[10] if row[6] is not None else None
         edges.append(
             {
@@ -87,6 +92,7 @@ async def scheme_enrollments(
                     "totalPrice": money(total, currency),
                     "amountPaid": money(paid, currency),
                     "outstanding": money(0 if cancelled else total - paid, currency),
+                    "amountOverdue": money(overdue, currency),
                     "nextDueDate": None if cancelled else day(row[18]),
                     "daysInArrears": days,
                     "repaymentStatus": _repayment_status(row[3], total, paid, days),

@@ -42,6 +42,7 @@ class Subscriber:
     queue: asyncio.Queue[FeedEvent | None]
     start: Position
     ended: SubscriptionEnded | None = None
+    concerns: int | None = None  # a user: only events that concern them are offered
 
     def offer(self, item: FeedEvent) -> None:
         if self.ended is not None or not self.wants(item):
@@ -92,6 +93,9 @@ class EventFeed:
     poll_interval: float = 5.0
     position: Position = ORIGIN
     subscribers: set[Subscriber] = field(default_factory=set)
+    # Subscribers of one user's events, by user: an event is offered to those of the users
+    # it concerns only, not to a thousand field agents' phones each.
+    _by_user: dict[int, set[Subscriber]] = field(default_factory=dict)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _notified: dict[int, float] = field(default_factory=dict)
     _read_ids: dict[int, None] = field(default_factory=dict)
@@ -129,19 +133,34 @@ class EventFeed:
         )
 
     def end_all(self, reason: SubscriptionEnded) -> None:
-        for subscriber in list(self.subscribers):
+        for subscriber in [*self.subscribers, *(s for u in self._by_user.values() for s in u)]:
             subscriber.end(reason)
         self.subscribers.clear()
+        self._by_user.clear()
 
-    def subscribe(self, wants: Callable[[FeedEvent], bool]) -> Subscriber:
+    def subscribe(
+        self, wants: Callable[[FeedEvent], bool], concerns: int | None = None
+    ) -> Subscriber:
         """Join the live stream: every event after ``Subscriber.start`` that ``wants``
-        accepts will be offered, in order. Synchronous, so no event slips in between."""
-        subscriber = Subscriber(wants, asyncio.Queue(self.queue_size + 1), self.position)
-        self.subscribers.add(subscriber)
+        accepts (and, given ``concerns``, that concerns that user: ``FeedEvent.users``)
+        will be offered, in order. Synchronous, so no event slips in between."""
+        queue: asyncio.Queue[FeedEvent | None] = asyncio.Queue(self.queue_size + 1)
+        subscriber = Subscriber(wants, queue, self.position, concerns=concerns)
+        if concerns is None:
+            self.subscribers.add(subscriber)
+        else:
+            self._by_user.setdefault(concerns, set()).add(subscriber)
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
+        if subscriber.concerns is None:
+            self.subscribers.discard(subscriber)
+            return
+        of_user = self._by_user.get(subscriber.concerns)
+        if of_user is not None:
+            of_user.discard(subscriber)
+            if not of_user:
+                del self._by_user[subscriber.concerns]
 
     async def _run(self) -> None:
         attempt = 0
@@ -181,6 +200,9 @@ class EventFeed:
                     observe(item)
                 for subscriber in list(self.subscribers):
                     subscriber.offer(item)
+                for user_id in item.users:
+                    for subscriber in list(self._by_user.get(user_id, ())):
+                        subscriber.offer(item)
             if len(batch) < BATCH:
                 return
 

@@ -23,6 +23,9 @@ from models.events import Notification, OutboxEvent
 
 Position = tuple[int, int]
 ORIGIN: Position = (0, 0)
+# The payload keys naming the users an event concerns, besides its notifications'
+# recipients: a subscription following one user's events is offered only those.
+USER_KEYS = ("assigneeId", "previousAssigneeId")
 
 _POSITION = sa.tuple_(col(OutboxEvent.tx_id), col(OutboxEvent.id))  # (tx_id, id)
 _XMIN = sa.cast(
@@ -45,6 +48,12 @@ class FeedEvent:
     notifications: tuple[Notification, ...] = ()
     shared: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
     together: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def users(self) -> set[int]:
+        """The users this event concerns (``USER_KEYS``, notifications' recipients)."""
+        named = {self.event.payload.get(key) for key in USER_KEYS}
+        return {u for u in named if isinstance(u, int)} | {n.user_id for n in self.notifications}
 
 
 def position_of(event: OutboxEvent) -> Position:

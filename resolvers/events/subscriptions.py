@@ -100,6 +100,7 @@ async def _events(
     wants: Callable[[FeedEvent], bool],
     where: Sequence[Any],
     notifications_for: int | None = None,
+    concerns: int | None = None,
 ) -> AsyncGenerator[FeedEvent, None]:
     """Events ``wants`` accepts: from the outbox after ``after``, then live.
 
@@ -128,7 +129,8 @@ async def _events(
                 return
 
     with active_subscription():
-        async with aclosing(_replay_then_live(feed, replay, after, wants)) as items:
+        live = _replay_then_live(feed, replay, after, wants, concerns)
+        async with aclosing(live) as items:
             async for item in items:
                 yield item
 
@@ -138,6 +140,7 @@ async def _replay_then_live(
     replay: Callable[[Position], AsyncGenerator[FeedEvent, None]],
     after: Position | None,
     wants: Callable[[FeedEvent], bool],
+    concerns: int | None,
 ) -> AsyncGenerator[FeedEvent, None]:
     last = after
     if last is not None:
@@ -145,7 +148,7 @@ async def _replay_then_live(
             last = item.position
             if wants(item):
                 yield item
-    subscriber = feed.subscribe(wants)
+    subscriber = feed.subscribe(wants, concerns)
     try:
         if last is None:
             last = subscriber.start
@@ -188,6 +191,9 @@ class Following(Generic[ValueT]):
     audience: Hashable
     values: Callable[[RequestContext, FeedEvent], Awaitable[list[ValueT]]]
     notifications_for: int | None = None
+    # The user whose events alone it wants, if so (FeedEvent.users): the feed offers it
+    # only those.
+    concerns: int | None = None
 
 
 async def follow(ctx: RequestContext, following: Following[ValueT]) -> AsyncGenerator[ValueT, None]:
@@ -199,6 +205,7 @@ async def follow(ctx: RequestContext, following: Following[ValueT]) -> AsyncGene
         wants=following.wants,
         where=following.where,
         notifications_for=following.notifications_for,
+        concerns=following.concerns,
     )
     async with aclosing(events) as items:
         async for item in items:
@@ -336,7 +343,7 @@ def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[A
         col(OutboxEvent.topic) == EventTopic.PACKAGE_REQUEST.value,
         actor.scope.restrict(col(OutboxEvent.plant_id)),
     ]
-    return Following(start, where, wants, ("user", me), values)
+    return Following(start, where, wants, ("user", me), values, concerns=me)
 
 
 async def my_assignments(
@@ -378,7 +385,7 @@ async def follow_notifications(
     mine = col(OutboxEvent.id).in_(
         sa.select(col(Notification.outbox_event_id)).where(col(Notification.user_id) == me)
     )
-    return Following(start, [mine], wants, ("user", me), values, notifications_for=me)
+    return Following(start, [mine], wants, ("user", me), values, notifications_for=me, concerns=me)
 
 
 async def notifications_added(

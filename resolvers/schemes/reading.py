@@ -40,7 +40,12 @@ from resolvers.pagination import (
     validate_page_args,
 )
 from resolvers.pagination import order_by_clauses as order_by
-from resolvers.schemes.repayment import RepaymentStatus, arrears_start_column, status_clause
+from resolvers.schemes.repayment import (
+    RepaymentStatus,
+    arrears_start_column,
+    overdue_clause,
+    status_clause,
+)
 
 READERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN})
 
@@ -217,6 +222,7 @@ class EnrollmentFilter:
     scheme_types: list[SchemeType] | None = None
     consumer_status: ConsumerStatus | None = None
     repayment_statuses: list[RepaymentStatus] | None = None
+    has_amount_overdue: bool | None = None
 
 
 def filtered_enrollments(
@@ -240,6 +246,8 @@ def filtered_enrollments(
         statement = statement.where(col(SchemeEnrollment.consumer_id).in_(with_status))
     if filter.repayment_statuses:
         statement = statement.where(status_clause(filter.repayment_statuses, as_of))
+    if filter.has_amount_overdue is not None:
+        statement = statement.where(overdue_clause(filter.has_amount_overdue, as_of))
     return statement
 
 

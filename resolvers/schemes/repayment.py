@@ -37,6 +37,9 @@ class RepaymentState:
     next_due_date: date | None
     days_in_arrears: int
     status: RepaymentStatus
+    # What the instalments due up to and including ``as_of`` ask, less what was paid
+    # toward them: what the customer should pay today to be up to date.
+    amount_overdue_minor: int = 0
 
 
 def status_of(*, cancelled: bool, paid_off: bool, days_in_arrears: int) -> RepaymentStatus:
@@ -79,11 +82,15 @@ def repayment_state(
     )
     overdue = [i for i in uncovered if i.due_date <= as_of]
     days = (as_of - overdue[0].due_date).days if overdue else 0
+    # Instalments are covered earliest first, so what is owed today is the last due
+    # instalment's cumulative amount less everything paid.
+    due_minor = max((i.cumulative_due_minor for i in overdue), default=paid)
     return RepaymentState(
         amount_paid_minor=paid,
         outstanding_minor=enrollment.total_price_minor - paid,
         next_due_date=uncovered[0].due_date if uncovered else None,
         days_in_arrears=days,
+        amount_overdue_minor=due_minor - paid,
         status=status_of(
             cancelled=False,
             paid_off=paid >= enrollment.total_price_minor,
@@ -114,6 +121,13 @@ def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
         .correlate(enrollments)
         .scalar_subquery()
     )
+
+
+def overdue_clause(has_amount_overdue: bool, as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
+    """WHERE clause: enrolments with (or, when False, without) an amount overdue on
+    ``as_of``: exactly those with a due, uncovered instalment (never a cancelled one)."""
+    start = arrears_start_column(as_of, enrollments)
+    return start.is_not(None) if has_amount_overdue else start.is_(None)
 
 
 def status_clause(

@@ -23,8 +23,9 @@ from schema.admin import (
     required_change,
 )
 from schema.context import Info
+from schema.enums import ProductType
 from schema.errors import UserError
-from schema.inventory.catalogue import Product, ProductType, Warehouse
+from schema.inventory.catalogue import Product, Warehouse
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
@@ -51,7 +52,7 @@ class LocationInput:
 class CreateProductInput:
     sku: str = strawberry.field(description=SKU_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)
-    type: ProductType  # type: ignore[valid-type]
+    type: ProductType
     unit_price: Decimal = strawberry.field(description=UNIT_PRICE_DESCRIPTION)
     reorder_level: int = strawberry.field(default=0, description=REORDER_LEVEL_DESCRIPTION)
     active: bool = strawberry.field(default=True, description="Whether it can be purchased.")
@@ -62,7 +63,7 @@ class UpdateProductInput:
     id: strawberry.ID = strawberry.field(description="The product to change.")
     sku: str | None = strawberry.field(default=strawberry.UNSET, description=SKU_DESCRIPTION)
     name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
-    type: ProductType | None = strawberry.field(default=strawberry.UNSET)  # type: ignore[valid-type]
+    type: ProductType | None = strawberry.field(default=strawberry.UNSET)
     unit_price: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description=UNIT_PRICE_DESCRIPTION
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 
 import strawberry
@@ -20,6 +20,7 @@ from resolvers.inventory.catalogue import (
 from resolvers.validation import input_field
 from schema.admin import ERRORS_DESCRIPTION
 from schema.context import Info
+from schema.enums import PurchaseRequestStatus
 from schema.errors import UserError
 from schema.inventory.catalogue import (
     Product,
@@ -32,20 +33,13 @@ from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 from schema.staff import User, staff_member
-
-PurchaseRequestStatus = strawberry.enum(
-    models.PurchaseStatus,
-    name="PurchaseRequestStatus",
-    description="PENDING (waiting for the state in-charge), APPROVED (to be delivered, "
-    "possibly in parts), REJECTED, RECEIVED (all of it delivered).",
-)
 
 SCOPE_NOTE = (
     "A purchase request belongs to its warehouse's state: outside your state it is NOT_FOUND."
@@ -53,13 +47,13 @@ SCOPE_NOTE = (
 
 
 @strawberry.type(description="A request to buy stock of a product for a warehouse.")
-class PurchaseRequest(relay.Node):
+class PurchaseRequest(ModelNode[models.PurchaseRequest]):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The reference people read out: PUR-000042.")
     quantity: int = strawberry.field(description="Units asked for (and, once approved, approved).")
     quantity_received: int = strawberry.field(description="Units delivered so far.")
     reason: str
-    status: PurchaseRequestStatus  # type: ignore[valid-type]
+    status: PurchaseRequestStatus
     decided_at: datetime | None = strawberry.field(description="When it was approved or rejected.")
     decision_note: str | None = strawberry.field(
         description="The approver's note, or the reason it was rejected."
@@ -126,14 +120,8 @@ class PurchaseRequest(relay.Node):
         return [StockMovement.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PurchaseRequest | None]:
-        async def load(ids: list[int]) -> list[models.PurchaseRequest | None]:
-            return await resolvers.purchase_requests_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.PurchaseRequest | None]:
+        return await resolvers.purchase_requests_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of purchase requests.")
@@ -143,7 +131,7 @@ class PurchaseRequestConnection(Connection[PurchaseRequest]):
 
 @strawberry.input(description="Narrows the purchase-request list.")
 class PurchaseRequestFilter:
-    statuses: list[PurchaseRequestStatus] | None = None  # type: ignore[valid-type]
+    statuses: list[PurchaseRequestStatus] | None = None
     state_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only requests for warehouses of this state."
     )

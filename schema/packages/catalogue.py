@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 
 import strawberry
@@ -24,11 +24,11 @@ from schema.errors import UserError
 from schema.money import Money
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
-from schema.relay import decode_id, resolve_models
+from schema.relay import ModelNode, decode_id
 
 
 @strawberry.type(description="A tariff: the load a consumer may draw and its monthly fee.")
-class Package(relay.Node):
+class Package(ModelNode[models.Package]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -49,12 +49,12 @@ class Package(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Package | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.package_by_id.load_many)
-        currency = info.context.settings.currency
-        return [cls.from_model(row, currency) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Package | None]:
+        return await info.context.loaders.package_by_id.load_many(ids)
+
+    @classmethod
+    def from_row(cls, info: Info, row: models.Package) -> Package:
+        return cls.from_model(row, info.context.settings.currency)
 
 
 @strawberry.type

@@ -12,9 +12,10 @@ from resolvers.packages import requests as requests_resolvers
 from resolvers.packages import transitions as resolvers
 from resolvers.packages.rules import ACTORS, CREATORS
 from schema.context import Info
+from schema.enums import ServiceType
 from schema.errors import UserError
 from schema.mutation import Guard, payload_mutation
-from schema.packages.requests import PackageRequest, ServiceType
+from schema.packages.requests import PackageRequest
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import decode_id
 
@@ -32,7 +33,7 @@ class PackageRequestPayload:
 @strawberry.input
 class CreatePackageRequestInput:
     consumer_id: strawberry.ID
-    service: ServiceType  # type: ignore[valid-type]
+    service: ServiceType
     requested_package_id: strawberry.ID | None = strawberry.field(
         default=None, description="The package to move to: UPGRADE and DOWNGRADE only."
     )

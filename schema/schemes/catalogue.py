@@ -3,7 +3,7 @@ administration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -26,16 +26,14 @@ from schema.admin import (
 )
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import InstallmentFrequency, SchemeType
 from schema.errors import UserError
 from schema.geography import State
 from schema.inventory.catalogue import Product
 from schema.money import Money
 from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import decode_id, decode_ids, resolve_models
-
-SchemeType = strawberry.enum(models.SchemeType, description="The kind of offer.")
-InstallmentFrequency = strawberry.enum(models.InstallmentFrequency)
+from schema.relay import ModelNode, decode_id, decode_ids
 
 READER_ROLES = sorted(reading.READERS)
 SchemeReader = roles_permission(*READER_ROLES)
@@ -46,13 +44,13 @@ def money(info: Info, minor: int) -> Money:
 
 
 @strawberry.type(description="An appliance sold with the connection: down payment + instalments.")
-class Scheme(relay.Node):
+class Scheme(ModelNode[models.Scheme]):
     id: relay.NodeID[int]
     code: str
     name: str
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     valid_to: date | None = strawberry.field(description="Open-ended when null.")
     active: bool
@@ -98,19 +96,13 @@ class Scheme(relay.Node):
         return [State.from_model(row) for row in rows if row is not None]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Scheme | None]:
-        async def load(ids: list[int]) -> list[models.Scheme | None]:
-            return await reading.schemes_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Scheme | None]:
+        return await reading.schemes_by_id(info.context, ids)
 
 
 @strawberry.input(description="Narrows the scheme catalogue.")
 class SchemeFilter:
-    type: SchemeType | None = None  # type: ignore[valid-type]
+    type: SchemeType | None = None
     state_id: strawberry.ID | None = None
     active_on: date | None = strawberry.field(
         default=None, description="Only schemes active and valid on this day."
@@ -198,12 +190,12 @@ class SchemesQuery:
 class CreateSchemeInput:
     code: str = strawberry.field(description=CODE_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     product_id: strawberry.ID
     total_price: Decimal
     down_payment: Decimal = strawberry.field(description="At most the total price.")
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     state_ids: list[strawberry.ID] = strawberry.field(description="At least one.")
     valid_to: date | None = None
@@ -215,12 +207,12 @@ class UpdateSchemeInput:
     id: strawberry.ID
     code: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
-    type: SchemeType | None = strawberry.UNSET  # type: ignore[valid-type]
+    type: SchemeType | None = strawberry.UNSET
     product_id: strawberry.ID | None = strawberry.UNSET
     total_price: Decimal | None = strawberry.UNSET
     down_payment: Decimal | None = strawberry.UNSET
     installment_count: int | None = strawberry.UNSET
-    frequency: InstallmentFrequency | None = strawberry.UNSET  # type: ignore[valid-type]
+    frequency: InstallmentFrequency | None = strawberry.UNSET
     valid_from: date | None = strawberry.UNSET
     valid_to: date | None = strawberry.field(
         default=strawberry.UNSET, description="Null: open-ended."

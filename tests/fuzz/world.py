@@ -34,7 +34,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.inventory.factories import build_inventory
 from tests.packages.factories import make_request
-from tests.schemes.factories import make_scheme
+from tests.schemes.factories import backdate, make_scheme
 
 TABLES: dict[str, Any] = {
     "State": State,
@@ -143,6 +143,16 @@ async def fill_world(
         enrollmentId=data["enrollInScheme"]["enrollment"]["id"],
         reason="Returned unused",
     )
+    # The first plant's live enrolment was made 70 days ago: two instalments are due.
+    async with db() as session:
+        first = (
+            await session.execute(
+                sa.select(col(SchemeEnrollment.id)).where(
+                    col(SchemeEnrollment.consumer_id) == world.plant_consumers(0)[2].id
+                )
+            )
+        ).scalar_one()
+    await backdate(db, first or 0, 70)
 
 
 async def _ok(

@@ -21,7 +21,7 @@ from auth.scope import PlantScope
 from auth.tokens import issue_access_token
 from core.db import write_session
 from core.events.feed import EventFeed
-from core.events.outbox import head
+from core.events.outbox import FeedEvent, head
 from core.settings import Settings
 from models.events import EventTopic, OutboxEvent
 from models.packages import RequestAction
@@ -264,3 +264,56 @@ async def test_an_assignment_says_when_it_happened(
     assert event["kind"] == "ASSIGNED"
     at = written.created_at
     assert datetime.fromisoformat(event["at"]) == (at if at.tzinfo else at.replace(tzinfo=UTC))
+
+
+async def test_the_feed_offers_an_event_only_to_the_users_it_concerns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import core.events.feed as feed_module
+
+    def event(n: int, payload: dict[str, Any]) -> FeedEvent:
+        row = OutboxEvent(
+            id=n,
+            tx_id=0,
+            topic="PACKAGE_REQUEST",
+            subject_type="PackageRequest",
+            subject_id=1,
+            payload=payload,
+        )
+        return FeedEvent((0, n), row)
+
+    batch = [
+        event(1, {"action": "ASSIGN", "assigneeId": 7}),
+        event(2, {"action": "REASSIGN", "assigneeId": 8, "previousAssigneeId": 7}),
+        event(3, {"action": "CREATE"}),
+    ]
+
+    async def read_after(*_: Any, **__: Any) -> list[FeedEvent]:
+        return batch
+
+    @contextlib.asynccontextmanager
+    async def sessions() -> Any:
+        yield None
+
+    monkeypatch.setattr(feed_module, "read_after", read_after)
+    feed = EventFeed(sessions, None, postgres=False)  # type: ignore[arg-type]
+    asked: dict[str, list[int]] = {"7": [], "8": [], "9": [], "all": []}
+
+    def wants(name: str) -> Any:
+        def asking(item: FeedEvent) -> bool:
+            asked[name].append(item.position[1])
+            return True
+
+        return asking
+
+    agents = {name: feed.subscribe(wants(name), int(name)) for name in ("7", "8", "9")}
+    everyone = feed.subscribe(wants("all"))
+    await feed._read_on()
+    # Each agent is asked about the events naming them only; the dashboard about all.
+    assert asked == {"7": [1, 2], "8": [2], "9": [], "all": [1, 2, 3]}
+    assert [item.position for item in agents["7"].ready(5)] == [(0, 1), (0, 2)]
+    assert everyone.queue.qsize() == 3
+    for subscriber in (*agents.values(), everyone):
+        feed.unsubscribe(subscriber)
+    assert not feed.subscribers
+    assert not feed._by_user

@@ -255,7 +255,7 @@ class LiveSubscriptions:
         group = self.groups.get(key)
         if group is None:
             group_context = own_context(context, context.require_actor())
-            subscriber = self.feed.subscribe(following.wants)
+            subscriber = self.feed.subscribe(following.wants, following.concerns)
             group = Group(key, document, variables, following, group_context, subscriber)
             group.task = asyncio.create_task(self._run(group), name="live-group")
             self.groups[key] = group

@@ -135,6 +135,13 @@ ENROLLMENT = ObjectSource(
                 "currency": Computed((), lambda settings: settings.currency),
             },
         ),
+        "amountOverdue": Embedded(
+            "Money",
+            {
+                "amount": _repayment(lambda state: money_amount(state.amount_overdue_minor)),
+                "currency": Computed((), lambda settings: settings.currency),
+            },
+        ),
         "nextDueDate": _repayment(_next_due_date),
         "daysInArrears": _repayment(lambda state: state.days_in_arrears),
         "repaymentStatus": _repayment(lambda state: state.status.name),
