@@ -1,18 +1,26 @@
 """How long a sign-in must wait after failed attempts: pure rules, no database.
 
-Two streaks are kept: the account's (the normalised login tried) and the client address's.
-A streak is the failures since that key's last success, within a window. Each streak gets a
-few free failures; after those, the next attempt must wait a delay that doubles with every
-further failure, up to a cap, counted from the streak's latest failure. The caller must wait
-for the longer of the two.
+Failures are counted per account (the user, whichever of their identifiers was typed; an
+unknown login is its own account, so that the throttle does not tell which logins exist)
+and per client address:
+
+- An address from which the account signed in recently is *trusted* for it. Its failures
+  form their own streak, reset by its next success: a few free failures, then a delay that
+  doubles with every further failure, up to a cap, counted from the latest failure.
+- Every other address is a *stranger*. Strangers share one streak per account (the same
+  doubling rule, reset by any success of the account) and, on top, a sliding window: at
+  most a few failures per account in any window (five per 15 minutes by default), however
+  many addresses the guesses come from.
+- The address has its own streak across all the accounts tried from it (more free
+  failures: phones share carrier NAT addresses), against password spraying.
+
+The caller waits for the longest wait that applies. So an attacker who knows a login gets
+at most five guesses per window in all and slows only strangers: the owner, from an
+address they have signed in from before, keeps their own allowance; and sessions already
+signed in (refresh tokens) are never affected.
 
 Refused (throttled) attempts are not failures: hammering during a wait neither lengthens it
-nor costs a password check. Locking a real user out is therefore bounded: a delay never
-exceeds the cap after the latest real guess; the user is told when the wait ends, and the
-right password then signs in and resets the account's streak; sessions already signed in
-(refresh tokens) are not affected at all. To keep an account waiting an attacker must spend
-a real, recorded guess each time a wait ends (about a hundred a day at the default cap),
-which is both visible in the audit and far too slow to guess a password.
+nor costs a password check.
 """
 
 from __future__ import annotations
@@ -66,6 +74,26 @@ def wait_for(streak: FailureStreak, rule: ThrottleRule, now: datetime) -> timede
     return max(retry_at - now, timedelta(0))
 
 
+@dataclass(frozen=True, slots=True)
+class WindowRule:
+    """At most ``limit`` failures in any sliding ``window``."""
+
+    limit: int
+    window: timedelta
+
+
+def window_wait(recent_failures: list[datetime], rule: WindowRule, now: datetime) -> timedelta:
+    """How long until the window holds fewer than ``limit`` failures.
+
+    ``recent_failures``: the latest failures within the window, newest first, at most
+    ``limit`` of them (more change nothing).
+    """
+    if len(recent_failures) < rule.limit:
+        return timedelta(0)
+    oldest_counted = recent_failures[rule.limit - 1]
+    return max(oldest_counted + rule.window - now, timedelta(0))
+
+
 def required_wait(
     account: FailureStreak,
     address: FailureStreak,
@@ -96,4 +124,11 @@ def address_rule(settings: Settings) -> ThrottleRule:
         free_failures=settings.signin_free_failures_per_address,
         base_delay=timedelta(seconds=settings.signin_delay_base_seconds),
         max_delay=timedelta(seconds=settings.signin_delay_max_seconds),
+    )
+
+
+def stranger_rule(settings: Settings) -> WindowRule:
+    return WindowRule(
+        limit=settings.signin_stranger_failures_per_window,
+        window=timedelta(seconds=settings.signin_stranger_window_seconds),
     )

@@ -55,13 +55,19 @@ def node_version() -> str:
     return finished.stdout.strip()
 
 
+def is_installed() -> bool:
+    """bench/postgraphile's packages are installed, from its current lockfile."""
+    return STAMP.exists() and STAMP.read_text() == _lock_hash() and NODE.exists()
+
+
 def ensure_installed() -> str:
     """Install bench/postgraphile's packages when missing or out of date; Node's version.
 
     Exits with a message when npm is missing or the install fails: the bench needs npm
     (any Node will do to run it; the Node that serves PostGraphile is the package's).
+    ``bench.prerequisites`` checks for npm before the bench starts.
     """
-    if not (STAMP.exists() and STAMP.read_text() == _lock_hash() and NODE.exists()):
+    if not is_installed():
         npm = shutil.which("npm")
         if npm is None:
             raise SystemExit(

@@ -11,6 +11,13 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEVELOPMENT_SECRET_KEY = "gridline-development-secret-key-change-me"  # noqa: S105
+# What Apollo Client sends: its name and version (client awareness), and the header that
+# forces a preflight (Apollo's CSRF prevention).
+APOLLO_CLIENT_HEADERS = (
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+)
 
 
 class Settings(BaseSettings):
@@ -50,6 +57,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Browser origins allowed to call the API (JSON list or comma-separated).",
+    )
+    cors_client_headers: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(APOLLO_CLIENT_HEADERS),
+        description="Request headers those origins may send besides Authorization, "
+        "Content-Type and X-Request-ID (JSON list or comma-separated); Apollo Client's "
+        "by default.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] | None = Field(
@@ -130,6 +143,18 @@ class Settings(BaseSettings):
         default=False,
         description="Accept only the documents of queries/ (by hash or text), except from ADMIN.",
     )
+    persisted_queries_enabled: bool = Field(
+        default=True,
+        description="Automatic persisted queries (Apollo's APQ): a document sent with its "
+        "sha256 is stored in the database and found by hash alone afterwards, by every "
+        "worker. Never in trusted-only mode.",
+    )
+    persisted_queries_limit: int = Field(
+        default=5000,
+        gt=0,
+        description="How many automatic persisted queries are kept; past it, the least "
+        "recently used are dropped.",
+    )
     introspection_enabled: bool = True
     graphiql_enabled: bool = True
     max_subscriptions_per_connection: int = Field(
@@ -168,7 +193,25 @@ class Settings(BaseSettings):
     signin_free_failures_per_account: int = Field(
         default=5,
         gt=0,
-        description="Wrong passwords for one login before delays start: room for typos.",
+        description="Wrong passwords for one account before delays start: room for typos. "
+        "Counted separately from each trusted address and from all strangers together.",
+    )
+    signin_stranger_failures_per_window: int = Field(
+        default=5,
+        gt=0,
+        description="At most this many wrong passwords for one account from addresses it "
+        "does not trust, in any stranger window, however many addresses they come from.",
+    )
+    signin_stranger_window_seconds: int = Field(
+        default=15 * 60,
+        gt=0,
+        description="The sliding window of the strangers' limit.",
+    )
+    signin_trusted_address_days: int = Field(
+        default=90,
+        gt=0,
+        description="An address from which an account signed in within this many days is "
+        "trusted for it: strangers' failures do not slow it.",
     )
     signin_free_failures_per_address: int = Field(
         default=20,
@@ -192,13 +235,13 @@ class Settings(BaseSettings):
         "out the window buys no fresh free attempts.",
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "cors_client_headers", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             if value.strip().startswith("["):
                 return json.loads(value)
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("time_zone")

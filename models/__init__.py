@@ -25,6 +25,7 @@ from models.packages import (
     RequestStage,
     ServiceType,
 )
+from models.persisted_queries import PersistedQuery
 from models.schemes.tables import (
     EnrollmentStatus,
     InstallmentFrequency,
@@ -56,6 +57,7 @@ __all__ = [
     "Package",
     "PackageRequest",
     "PaymentKind",
+    "PersistedQuery",
     "Plant",
     "Product",
     "ProductType",

@@ -18,11 +18,14 @@ from auth.throttle import (
     FailureStreak,
     account_rule,
     address_rule,
-    required_wait,
+    stranger_rule,
+    wait_for,
     whole_seconds,
+    window_wait,
 )
 from auth.tokens import issue_access_token, new_refresh_token, refresh_token_hash
 from core.db import write_session
+from core.settings import Settings
 from models.base import UTCDateTime, utcnow
 from models.signin import (
     CLIENT_ADDRESS_MAX_LENGTH,
@@ -78,10 +81,11 @@ async def login(ctx: RequestContext, login: str, password: str) -> SignedIn:
     Three steps, so that no lock is held while Argon2 runs:
 
     1. One short write transaction decides whether the attempt is throttled and records
-       it, as WRONG_CREDENTIALS until proven otherwise. Attempts of the same login or
-       address are serialised here (SQLite: BEGIN IMMEDIATE; PostgreSQL: advisory locks),
-       so each one counts the failures of all that came before, including those still
-       being checked: a parallel burst gets exactly the free attempts, not one each.
+       it, as WRONG_CREDENTIALS until proven otherwise (the rules: ``auth.throttle``).
+       Attempts on the same account or from the same address are serialised here
+       (SQLite: BEGIN IMMEDIATE; PostgreSQL: advisory locks), so each one counts the
+       failures of all that came before, including those still being checked: a
+       parallel burst gets exactly the free attempts, not one each.
     2. A throttled attempt is refused without checking the password; others are checked.
     3. A right password changes the recorded outcome and issues the tokens.
     """
@@ -119,25 +123,32 @@ async def _admit_attempt(ctx: RequestContext, key: str) -> _Admitted:
     address = _clip(ctx.client_address, CLIENT_ADDRESS_MAX_LENGTH)
     column = col(User.email) if "@" in key else col(User.phone)
     async with write_session(ctx.sessions) as session:
+        user = (await session.execute(sa.select(User).where(column == key))).scalar_one_or_none()
         if not settings.is_sqlite:
-            await _lock_keys(session, key, address)
+            await _lock_keys(session, _account_lock(key, user), address)
         # Read once the locks are held, so that attempts' times follow their order.
         now = utcnow()
-        since = now - timedelta(seconds=settings.signin_failure_window_seconds)
-        user = (await session.execute(sa.select(User).where(column == key))).scalar_one_or_none()
-        account = await _failure_streak(session, col(SignInAttempt.login) == key, since)
+        account = _AccountAttempts(user.id if user else None, key, now, settings)
+        if address is not None and await account.trusts(session, address):
+            # The owner's own device (or at least address): strangers do not slow it.
+            streak = await _failure_streak(session, account.from_address(address), now, settings)
+            account_wait = wait_for(streak, account_rule(settings), now)
+        else:
+            strangers = account.from_strangers()
+            streak = await _failure_streak(session, strangers, now, settings, account.matches)
+            recent = await _recent_failures(session, strangers, now, settings)
+            account_wait = max(
+                wait_for(streak, account_rule(settings), now),
+                window_wait(recent, stranger_rule(settings), now),
+            )
         by_address = (
-            await _failure_streak(session, col(SignInAttempt.client_address) == address, since)
+            await _failure_streak(
+                session, col(SignInAttempt.client_address) == address, now, settings
+            )
             if address is not None
             else NO_FAILURES
         )
-        wait = required_wait(
-            account,
-            by_address,
-            account_rule=account_rule(settings),
-            address_rule=address_rule(settings),
-            now=now,
-        )
+        wait = max(account_wait, wait_for(by_address, address_rule(settings), now))
         attempt = SignInAttempt(
             attempted_at=now,
             login=key,
@@ -155,6 +166,52 @@ async def _admit_attempt(ctx: RequestContext, key: str) -> _Admitted:
         password_hash=user.password_hash if user else None,
         retry_after_seconds=whole_seconds(wait) if wait else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _AccountAttempts:
+    """The recorded attempts of one account: a user's whichever login was typed, or, for a
+    login that names no user, that login's."""
+
+    user_id: int | None
+    login: str
+    now: datetime
+    settings: Settings
+
+    @property
+    def matches(self) -> sa.ColumnElement[bool]:
+        if self.user_id is not None:
+            return col(SignInAttempt.user_id) == self.user_id
+        return sa.and_(col(SignInAttempt.login) == self.login, col(SignInAttempt.user_id).is_(None))
+
+    def trusted_addresses(self) -> sa.Select[str | None]:
+        trusted_since = self.now - timedelta(days=self.settings.signin_trusted_address_days)
+        return sa.select(col(SignInAttempt.client_address)).where(
+            col(SignInAttempt.user_id) == self.user_id,
+            col(SignInAttempt.outcome) == SignInOutcome.SUCCEEDED,
+            col(SignInAttempt.attempted_at) > trusted_since,
+            col(SignInAttempt.client_address).is_not(None),
+        )
+
+    async def trusts(self, session: AsyncSession, address: str) -> bool:
+        if self.user_id is None:
+            return False
+        query = sa.select(
+            sa.exists(self.trusted_addresses().where(col(SignInAttempt.client_address) == address))
+        )
+        return bool((await session.execute(query)).scalar_one())
+
+    def from_address(self, address: str) -> sa.ColumnElement[bool]:
+        return sa.and_(self.matches, col(SignInAttempt.client_address) == address)
+
+    def from_strangers(self) -> sa.ColumnElement[bool]:
+        if self.user_id is None:
+            return self.matches
+        address = col(SignInAttempt.client_address)
+        return sa.and_(
+            self.matches,
+            sa.or_(address.is_(None), address.not_in(self.trusted_addresses())),
+        )
 
 
 async def _complete_sign_in(ctx: RequestContext, admitted: _Admitted) -> SignedIn:
@@ -184,20 +241,30 @@ async def _complete_sign_in(ctx: RequestContext, admitted: _Admitted) -> SignedI
 
 
 async def _failure_streak(
-    session: AsyncSession, key: sa.ColumnElement[bool], since: datetime
+    session: AsyncSession,
+    failures: sa.ColumnElement[bool],
+    now: datetime,
+    settings: Settings,
+    reset_by: sa.ColumnElement[bool] | None = None,
 ) -> FailureStreak:
-    """Failures matching ``key`` after its last success, and after ``since``."""
+    """Failures matching ``failures`` after the last success matching ``reset_by`` (the
+    same attempts unless given), within the failure window."""
+    since = now - timedelta(seconds=settings.signin_failure_window_seconds)
     attempted_at = col(SignInAttempt.attempted_at)
     outcome = col(SignInAttempt.outcome)
     last_success = (
         sa.select(sa.func.max(attempted_at))
-        .where(key, outcome == SignInOutcome.SUCCEEDED, attempted_at > since)
+        .where(
+            failures if reset_by is None else reset_by,
+            outcome == SignInOutcome.SUCCEEDED,
+            attempted_at > since,
+        )
         .scalar_subquery()
     )
     count, last_failure_at = (
         await session.execute(
             sa.select(sa.func.count(), sa.func.max(attempted_at)).where(
-                key,
+                failures,
                 outcome == SignInOutcome.WRONG_CREDENTIALS,
                 attempted_at > sa.func.coalesce(last_success, sa.literal(since, UTCDateTime)),
             )
@@ -206,13 +273,36 @@ async def _failure_streak(
     return FailureStreak(count=count, last_failure_at=last_failure_at)
 
 
-async def _lock_keys(session: AsyncSession, login: str, address: str | None) -> None:
-    """PostgreSQL: serialise attempts on this login and this address until commit.
+async def _recent_failures(
+    session: AsyncSession, failures: sa.ColumnElement[bool], now: datetime, settings: Settings
+) -> list[datetime]:
+    """The latest failures within the strangers' window, newest first (as many as count)."""
+    since = now - timedelta(seconds=settings.signin_stranger_window_seconds)
+    attempted_at = col(SignInAttempt.attempted_at)
+    rows = await session.execute(
+        sa.select(attempted_at)
+        .where(
+            failures,
+            col(SignInAttempt.outcome) == SignInOutcome.WRONG_CREDENTIALS,
+            attempted_at > since,
+        )
+        .order_by(attempted_at.desc())
+        .limit(settings.signin_stranger_failures_per_window)
+    )
+    return list(rows.scalars())
+
+
+def _account_lock(login: str, user: User | None) -> str:
+    return f"user:{user.id}" if user is not None else f"login:{login}"
+
+
+async def _lock_keys(session: AsyncSession, account: str, address: str | None) -> None:
+    """PostgreSQL: serialise attempts on this account and this address until commit.
 
     Taken in a fixed order, so that two attempts needing the same two locks cannot
     deadlock. A hash collision only serialises two unrelated keys, harmlessly.
     """
-    keys = [_lock_id("login", login)]
+    keys = [_lock_id("account", account)]
     if address is not None:
         keys.append(_lock_id("address", address))
     for lock_id in sorted(keys):

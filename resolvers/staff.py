@@ -41,6 +41,7 @@ from resolvers.events.notifications import record_event
 from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.search import contains_text
 from resolvers.validation import (
+    a_or_an,
     check_password,
     clean_email,
     clean_name,
@@ -197,7 +198,11 @@ def check_scope(role: Role, scope: StaffScope) -> None:
     """The scope fields ``role`` needs are given, and no others."""
     works_at_plants = role in PLANT_ROLES
     if works_at_plants and not scope.plant_ids:
-        raise invalid(f"A {role.value} works at one or more plants: give plantIds.", _PLANTS)
+        raise invalid(
+            f"{a_or_an(role.value, starts_sentence=True)} works at one or more plants: "
+            "give plantIds.",
+            _PLANTS,
+        )
     if not works_at_plants and scope.plant_ids:
         raise invalid("Only operators, technicians and CSAs work at plants.", _PLANTS)
     _check_one_scope(role, Role.CLUSTER_INCHARGE, scope.cluster_id, "cluster", "clusterId")
@@ -209,10 +214,11 @@ def _check_one_scope(
 ) -> None:
     if role is owner and value is None:
         raise invalid(
-            f"A {owner.value} runs one {what}: give {field_name}.", input_field(field_name)
+            f"{a_or_an(owner.value, starts_sentence=True)} runs one {what}: give {field_name}.",
+            input_field(field_name),
         )
     if role is not owner and value is not None:
-        raise invalid(f"Only a {owner.value} has a {what}.", input_field(field_name))
+        raise invalid(f"Only {a_or_an(owner.value)} has a {what}.", input_field(field_name))
 
 
 def _check_has_login(email: str | None, phone: str | None) -> None:

@@ -38,6 +38,13 @@ def shortened(text: str, max_length: int) -> str:
     return text if len(text) <= max_length else text[: max_length - 1] + "\u2026"
 
 
+def a_or_an(word: str, *, starts_sentence: bool = False) -> str:
+    """``word`` after its indefinite article, for messages naming an enum value: "an
+    ACTIVE consumer", "a BANNED one" (by the first letter, which suits these words)."""
+    article = "an" if word[:1].upper() in "AEIOU" else "a"
+    return f"{article.capitalize() if starts_sentence else article} {word}"
+
+
 def input_field(name: str) -> list[str]:
     """The path of a field of the mutation's ``input`` argument (camelCase, as in GraphQL)."""
     return ["input", name]

@@ -6,12 +6,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings, get_settings
 from schema.consumers import ConsumersMutation, ConsumersQuery
+from schema.descriptions import SCALARS, describe
 from schema.errors import ErrorPresenter
 from schema.events.notifications import NotificationsMutation, NotificationsQuery
 from schema.events.subscriptions import Subscription
@@ -19,6 +21,7 @@ from schema.execution.batched import BatchedExecutor
 from schema.execution.document_cache import RememberedDocuments
 from schema.execution.limits import QueryLimits
 from schema.execution.operation_log import OperationLog
+from schema.execution.request_errors import OperationChoice
 from schema.geography import GeographyMutation, GeographyQuery
 from schema.inventory.admin import InventoryMutation
 from schema.inventory.catalogue import InventoryQuery
@@ -98,19 +101,23 @@ def build_schema(
     limits = settings or get_settings()
     extensions: list[Any] = [
         OperationLog,  # first: it times everything and sees the errors as presented
+        OperationChoice,  # before validation: several operations need a name
         lambda: RememberedDocuments(limits),  # before the limits: it validates
         lambda: QueryLimits(limits),
         ErrorPresenter,
     ]
     if execution_context_class is None and limits.batched_execution:
         execution_context_class = BatchedExecutor
-    return GridlineSchema(
+    built = GridlineSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         execution_context_class=execution_context_class,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
+    describe(built._schema)
+    return built
 
 
 schema = build_schema()

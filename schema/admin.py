@@ -1,4 +1,4 @@
-"""What the administration mutations share: the ADMIN check, and reading update inputs.
+"""What the administration mutations share: the ADMIN guard, and reading update inputs.
 
 In update inputs a field left out keeps its value. Strawberry gives ``UNSET`` for a
 field the client left out and ``None`` for an explicit null; resolvers receive
@@ -8,19 +8,17 @@ elsewhere it is refused, because silently ignoring it would hide a client bug.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 
 from resolvers.admin import UNCHANGED, Unchanged, require_admin
+from resolvers.context import RequestContext
 from resolvers.validation import input_field, invalid
-from schema.context import Info
-from schema.errors import mutation_payload
+from schema.mutation import Guard
 from schema.relay import decode_id
 
 ValueT = TypeVar("ValueT")
-PayloadT = TypeVar("PayloadT")
 
 CODE_DESCRIPTION = "1 to 16 letters, digits or '-'; stored in upper case; unique."
 NAME_DESCRIPTION = "Up to 120 characters."
@@ -69,20 +67,10 @@ def optional_id(value: strawberry.ID | None, type_name: str, name: str) -> int |
     return None if value is None else decode_id(value, type_name, input_field(name))
 
 
-async def admin_payload(
-    info: Info,
-    payload_type: Callable[..., PayloadT],
-    action: str,
-    work: Callable[[], Awaitable[dict[str, Any]]],
-) -> PayloadT:
-    """``mutation_payload`` for an administration mutation.
+def admin_only(action: str) -> Guard:
+    """The guard of an administration mutation: ADMIN, checked before the input is read."""
 
-    The role is checked before the input is read, so that any other role gets FORBIDDEN
-    whatever it sends; the resolver checks again for callers that are not GraphQL.
-    """
+    def guard(ctx: RequestContext) -> None:
+        require_admin(ctx, action)
 
-    async def checked() -> dict[str, Any]:
-        require_admin(info.context, action)
-        return await work()
-
-    return await mutation_payload(payload_type, checked)
+    return guard

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -17,39 +17,39 @@ from schema.admin import (
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
     PHONE_DESCRIPTION,
-    admin_payload,
+    admin_only,
     id_change,
     required_change,
 )
 from schema.context import Info
+from schema.enums import ConsumerStatus
 from schema.errors import UserError
 from schema.geography import Plant
+from schema.mutation import payload_mutation
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     empty_page,
     page_args,
-    resolve_models,
 )
 
 if TYPE_CHECKING:
     from schema.packages.requests import PackageRequest
     from schema.schemes.enrollments import SchemeEnrollment
 
-ConsumerStatus = strawberry.enum(models.ConsumerStatus, description="Whether power is on.")
-
 
 @strawberry.type(description="A household or shop connected to a plant.")
-class Consumer(relay.Node):
+class Consumer(ModelNode[models.Consumer]):
     id: relay.NodeID[int]
     account_number: str
     name: str
     phone: str = strawberry.field(description="E.164, e.g. +919812345678.")
-    status: ConsumerStatus  # type: ignore[valid-type]
+    status: ConsumerStatus
     connected_at: date = strawberry.field(description="The day the connection was made.")
     plant_id: strawberry.Private[int]
     package_id: strawberry.Private[int]
@@ -109,11 +109,8 @@ class Consumer(relay.Node):
         return [SchemeEnrollment.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Consumer | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.consumer_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Consumer | None]:
+        return await info.context.loaders.consumer_by_id.load_many(ids)
 
 
 @strawberry.type(description="A page of consumers.")
@@ -124,7 +121,7 @@ class ConsumerConnection(Connection[Consumer]):
 @strawberry.input(description="Narrows the consumer list.")
 class ConsumerFilter:
     plant_ids: list[strawberry.ID] | None = None
-    status: ConsumerStatus | None = None  # type: ignore[valid-type]
+    status: ConsumerStatus | None = None
     search: str | None = strawberry.field(
         default=None,
         description="Part of the name, the start of the account number, or digits of the phone.",
@@ -235,20 +232,18 @@ class ConsumersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_CONSUMERS))
     async def create_consumer(self, info: Info, input: CreateConsumerInput) -> ConsumerPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewConsumer(
-                plant_id=decode_id(input.plant_id, "Plant", input_field("plantId")),
-                package_id=decode_id(input.package_id, "Package", input_field("packageId")),
-                account_number=input.account_number,
-                name=input.name,
-                phone=input.phone,
-                connected_at=input.connected_at,
-            )
-            row = await resolvers.create_consumer(info.context, new)
-            return {"consumer": Consumer.from_model(row)}
-
-        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)
+        new = resolvers.NewConsumer(
+            plant_id=decode_id(input.plant_id, "Plant", input_field("plantId")),
+            package_id=decode_id(input.package_id, "Package", input_field("packageId")),
+            account_number=input.account_number,
+            name=input.name,
+            phone=input.phone,
+            connected_at=input.connected_at,
+        )
+        row = await resolvers.create_consumer(info.context, new)
+        return ConsumerPayload(consumer=Consumer.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -257,16 +252,14 @@ class ConsumersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_CONSUMERS))
     async def update_consumer(self, info: Info, input: UpdateConsumerInput) -> ConsumerPayload:
-        async def work() -> dict[str, Any]:
-            consumer_id = decode_id(input.id, "Consumer", input_field("id"))
-            changes = resolvers.ConsumerChanges(
-                name=required_change(input.name, "name"),
-                phone=required_change(input.phone, "phone"),
-                account_number=required_change(input.account_number, "accountNumber"),
-                plant_id=id_change(input.plant_id, "Plant", "plantId"),
-            )
-            row = await resolvers.update_consumer(info.context, consumer_id, changes)
-            return {"consumer": Consumer.from_model(row)}
-
-        return await admin_payload(info, ConsumerPayload, resolvers.MANAGE_CONSUMERS, work)
+        consumer_id = decode_id(input.id, "Consumer", input_field("id"))
+        changes = resolvers.ConsumerChanges(
+            name=required_change(input.name, "name"),
+            phone=required_change(input.phone, "phone"),
+            account_number=required_change(input.account_number, "accountNumber"),
+            plant_id=id_change(input.plant_id, "Plant", "plantId"),
+        )
+        row = await resolvers.update_consumer(info.context, consumer_id, changes)
+        return ConsumerPayload(consumer=Consumer.from_model(row))

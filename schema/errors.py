@@ -1,33 +1,31 @@
 """How failures reach clients: ``UserError`` in payloads, clean GraphQL errors otherwise.
 
-This is the one place where domain errors are turned into API errors.
+Domain errors become API errors here (``present_error``) and, in mutations, in
+``schema.mutation`` (the payload's ``errors``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, Protocol, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
-from core.operation_tally import record_user_error
 from resolvers.errors import DomainError
-from resolvers.errors import ErrorCode as DomainErrorCode
+from schema.enums import ErrorCode
 from schema.execution.operation_log import INTERNAL_ERROR_CODE as INTERNAL_ERROR_CODE
+from schema.execution.request_errors import BAD_REQUEST_CODE, request_error_code
 
 logger = logging.getLogger("gridline.errors")
-
-ErrorCode = strawberry.enum(
-    DomainErrorCode, description="Why an operation was refused. Clients branch on these."
-)
 
 
 @strawberry.type(description="An expected failure of a mutation, for the user to act on.")
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
     message: str
     field: list[str] | None = strawberry.field(
         default=None, description="Path to the input field at fault, when there is one."
@@ -47,36 +45,27 @@ class UserError:
         )
 
 
-class _Payload(Protocol):
-    errors: list[UserError]
-
-
-PayloadT = TypeVar("PayloadT")
-
-
-async def mutation_payload(
-    payload_type: Callable[..., PayloadT], work: Callable[[], Awaitable[dict[str, Any]]]
-) -> PayloadT:
-    """Run a mutation's work; expected failures become the payload's ``errors``.
-
-    Not being signed in is not something the user can fix in the form, so it stays a
-    GraphQL error (``extensions.code = UNAUTHENTICATED``), as the API contract says.
-    """
-    try:
-        fields = await work()
-    except DomainError as error:
-        if error.code is DomainErrorCode.UNAUTHENTICATED:
-            raise
-        record_user_error(error.code.value)
-        return payload_type(errors=[UserError.from_domain(error)])
-    return payload_type(**fields, errors=[])
-
-
-def present_error(error: GraphQLError, request_id: str) -> GraphQLError:
-    """The client's view of one error: domain errors keep their code, bugs are masked."""
+def present_error(
+    error: GraphQLError, request_id: str, validation_errors: list[GraphQLError] | None = None
+) -> GraphQLError:
+    """The client's view of one error: domain errors keep their code, bugs are masked, and
+    request errors (syntax, validation, variables) are given theirs."""
+    if isinstance(error.original_error, CannotGetOperationTypeError):  # on websockets
+        reason = error.original_error.as_http_error_reason()
+        return GraphQLError(reason, extensions={"code": BAD_REQUEST_CODE})
+    code = request_error_code(error, validation_errors or [])
+    if code is not None:
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            original_error=error.original_error,
+            extensions={**(error.extensions or {}), "code": code},
+        )
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return error  # syntax, validation, permission: already meant for clients
+        return error  # permission, limits: already meant for clients, with their code
     if isinstance(original, DomainError):
         extensions: dict[str, Any] = {"code": original.code.value}
         if original.field:
@@ -117,4 +106,5 @@ class ErrorPresenter(SchemaExtension):
         if not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", "unknown")
-        result.errors = [present_error(e, request_id) for e in errors]
+        validation = self.execution_context.pre_execution_errors or []
+        result.errors = [present_error(e, request_id, validation) for e in errors]

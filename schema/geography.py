@@ -3,7 +3,7 @@ State > Cluster > Plant."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -17,20 +17,21 @@ from schema.admin import (
     CODE_DESCRIPTION,
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     id_change,
     required_change,
 )
 from schema.context import Info
 from schema.errors import UserError
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A state: the top of the geography.")
-class State(relay.Node):
+class State(ModelNode[models.State]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -54,15 +55,12 @@ class State(relay.Node):
         return [Cluster.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[State | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.state_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.State | None]:
+        return await info.context.loaders.state_by_id.load_many(ids)
 
 
 @strawberry.type(description="A group of plants run by one cluster in-charge.")
-class Cluster(relay.Node):
+class Cluster(ModelNode[models.Cluster]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -85,15 +83,12 @@ class Cluster(relay.Node):
         return [Plant.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Cluster | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.cluster_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Cluster | None]:
+        return await info.context.loaders.cluster_by_id.load_many(ids)
 
 
 @strawberry.type(description="A mini-grid power plant; every consumer belongs to one.")
-class Plant(relay.Node):
+class Plant(ModelNode[models.Plant]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -129,11 +124,8 @@ class Plant(relay.Node):
         return await plant_consumer_connection(info, self.id, filter, first, after)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Plant | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.plant_by_id.load_many)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Plant | None]:
+        return await info.context.loaders.plant_by_id.load_many(ids)
 
 
 @strawberry.type(description="A page of plants.")
@@ -269,60 +261,46 @@ class PlantPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS_DESCRIPTION)
 
 
-def _state_fields(row: models.State) -> dict[str, Any]:
-    return {"state": State.from_model(row)}
-
-
-def _cluster_fields(row: models.Cluster) -> dict[str, Any]:
-    return {"cluster": Cluster.from_model(row)}
-
-
-def _plant_fields(row: models.Plant) -> dict[str, Any]:
-    return {"plant": Plant.from_model(row)}
-
-
 @strawberry.type
 class GeographyMutation:
     @strawberry.mutation(
         description=requirement("Create a state.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def create_state(self, info: Info, input: CreateStateInput) -> StatePayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewState(code=input.code, name=input.name)
-            return _state_fields(await resolvers.create_state(info.context, new))
-
-        return await admin_payload(info, StatePayload, resolvers.MANAGE_GEOGRAPHY, work)
+        new = resolvers.NewState(code=input.code, name=input.name)
+        return StatePayload(state=State.from_model(await resolvers.create_state(info.context, new)))
 
     @strawberry.mutation(
         description=requirement("Change a state's code or name.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def update_state(self, info: Info, input: UpdateStateInput) -> StatePayload:
-        async def work() -> dict[str, Any]:
-            state_id = decode_id(input.id, "State", input_field("id"))
-            changes = resolvers.StateChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-            )
-            return _state_fields(await resolvers.update_state(info.context, state_id, changes))
-
-        return await admin_payload(info, StatePayload, resolvers.MANAGE_GEOGRAPHY, work)
+        state_id = decode_id(input.id, "State", input_field("id"))
+        changes = resolvers.StateChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+        )
+        return StatePayload(
+            state=State.from_model(await resolvers.update_state(info.context, state_id, changes))
+        )
 
     @strawberry.mutation(
         description=requirement("Create a cluster in a state.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def create_cluster(self, info: Info, input: CreateClusterInput) -> ClusterPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewCluster(
-                state_id=decode_id(input.state_id, "State", input_field("stateId")),
-                code=input.code,
-                name=input.name,
-            )
-            return _cluster_fields(await resolvers.create_cluster(info.context, new))
-
-        return await admin_payload(info, ClusterPayload, resolvers.MANAGE_GEOGRAPHY, work)
+        new = resolvers.NewCluster(
+            state_id=decode_id(input.state_id, "State", input_field("stateId")),
+            code=input.code,
+            name=input.name,
+        )
+        return ClusterPayload(
+            cluster=Cluster.from_model(await resolvers.create_cluster(info.context, new))
+        )
 
     @strawberry.mutation(
         description=requirement(
@@ -330,33 +308,29 @@ class GeographyMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def update_cluster(self, info: Info, input: UpdateClusterInput) -> ClusterPayload:
-        async def work() -> dict[str, Any]:
-            cluster_id = decode_id(input.id, "Cluster", input_field("id"))
-            changes = resolvers.ClusterChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                state_id=id_change(input.state_id, "State", "stateId"),
-            )
-            row = await resolvers.update_cluster(info.context, cluster_id, changes)
-            return _cluster_fields(row)
-
-        return await admin_payload(info, ClusterPayload, resolvers.MANAGE_GEOGRAPHY, work)
+        cluster_id = decode_id(input.id, "Cluster", input_field("id"))
+        changes = resolvers.ClusterChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            state_id=id_change(input.state_id, "State", "stateId"),
+        )
+        row = await resolvers.update_cluster(info.context, cluster_id, changes)
+        return ClusterPayload(cluster=Cluster.from_model(row))
 
     @strawberry.mutation(
         description=requirement("Create a plant in a cluster.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def create_plant(self, info: Info, input: CreatePlantInput) -> PlantPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewPlant(
-                cluster_id=decode_id(input.cluster_id, "Cluster", input_field("clusterId")),
-                code=input.code,
-                name=input.name,
-            )
-            return _plant_fields(await resolvers.create_plant(info.context, new))
-
-        return await admin_payload(info, PlantPayload, resolvers.MANAGE_GEOGRAPHY, work)
+        new = resolvers.NewPlant(
+            cluster_id=decode_id(input.cluster_id, "Cluster", input_field("clusterId")),
+            code=input.code,
+            name=input.name,
+        )
+        return PlantPayload(plant=Plant.from_model(await resolvers.create_plant(info.context, new)))
 
     @strawberry.mutation(
         description=requirement(
@@ -364,14 +338,14 @@ class GeographyMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_GEOGRAPHY))
     async def update_plant(self, info: Info, input: UpdatePlantInput) -> PlantPayload:
-        async def work() -> dict[str, Any]:
-            plant_id = decode_id(input.id, "Plant", input_field("id"))
-            changes = resolvers.PlantChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                cluster_id=id_change(input.cluster_id, "Cluster", "clusterId"),
-            )
-            return _plant_fields(await resolvers.update_plant(info.context, plant_id, changes))
-
-        return await admin_payload(info, PlantPayload, resolvers.MANAGE_GEOGRAPHY, work)
+        plant_id = decode_id(input.id, "Plant", input_field("id"))
+        changes = resolvers.PlantChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            cluster_id=id_change(input.cluster_id, "Cluster", "clusterId"),
+        )
+        return PlantPayload(
+            plant=Plant.from_model(await resolvers.update_plant(info.context, plant_id, changes))
+        )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -11,8 +11,10 @@ from strawberry.relay.types import GlobalIDValueError
 
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pagination import Page, PageArgs
+from schema.context import Info
 
 NodeT = TypeVar("NodeT")
+RowT = TypeVar("RowT")
 
 
 def decode_id(value: str, type_name: str, field: list[str]) -> int:
@@ -47,14 +49,36 @@ def encode_id(type_name: str, node_id: int) -> str:
     return str(relay.GlobalID(type_name, str(node_id)))
 
 
-async def resolve_models(
-    node_ids: Iterable[str], load: Callable[[list[int]], Awaitable[list[Any]]]
-) -> list[Any]:
-    """Load rows for ``Node.resolve_nodes``; malformed ids resolve to None."""
-    parsed = [parse_node_id(node_id) for node_id in node_ids]
-    valid = [node_id for node_id in parsed if node_id is not None]
-    loaded = dict(zip(valid, await load(valid), strict=True)) if valid else {}
-    return [loaded.get(node_id) if node_id is not None else None for node_id in parsed]
+class ModelNode(relay.Node, Generic[RowT]):
+    """A Relay node over rows fetched by database id: ``resolve_nodes`` once, for all.
+
+    A type says how to load its rows (``load_rows``: in the order asked, None where a row
+    is missing or outside the caller's scope) and, when ``from_model(row)`` is not enough,
+    how to make a node of one (``from_row``). Malformed ids resolve to None.
+    """
+
+    if TYPE_CHECKING:
+
+        @classmethod
+        def from_model(cls, row: RowT, /, *args: Any, **kwargs: Any) -> Self: ...
+
+    @classmethod
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[RowT | None]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_row(cls, info: Info, row: RowT) -> Self:
+        return cls.from_model(row)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]  # Node declares it by overloads
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        parsed = [parse_node_id(node_id) for node_id in node_ids]
+        valid = [node_id for node_id in parsed if node_id is not None]
+        loaded = dict(zip(valid, await cls.load_rows(info, valid), strict=True)) if valid else {}
+        rows = [loaded.get(node_id) if node_id is not None else None for node_id in parsed]
+        return [cls.from_row(info, row) if row is not None else None for row in rows]
 
 
 @strawberry.type(description="Where a page sits in its list (Relay).")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 
 from resolvers import signin as resolvers
 from schema.context import Info
-from schema.errors import UserError, mutation_payload
+from schema.errors import UserError
+from schema.mutation import payload_mutation
 from schema.staff import User
 
 
@@ -48,13 +48,13 @@ class LogoutInput:
     refresh_token: str
 
 
-def _auth_fields(signed_in: resolvers.SignedIn) -> dict[str, Any]:
-    return {
-        "access_token": signed_in.access_token,
-        "access_token_expires_at": signed_in.access_token_expires_at,
-        "refresh_token": signed_in.refresh_token,
-        "user": User.from_model(signed_in.user, detailed=True),
-    }
+def _signed_in(signed_in: resolvers.SignedIn) -> AuthPayload:
+    return AuthPayload(
+        access_token=signed_in.access_token,
+        access_token_expires_at=signed_in.access_token_expires_at,
+        refresh_token=signed_in.refresh_token,
+        user=User.from_model(signed_in.user, detailed=True),
+    )
 
 
 @strawberry.type
@@ -64,26 +64,20 @@ class SignInMutation:
         "repeated failures it answers TOO_MANY_ATTEMPTS, with `retryAfterSeconds`, "
         "without checking the password."
     )
+    @payload_mutation()
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        async def work() -> dict[str, Any]:
-            return _auth_fields(await resolvers.login(info.context, input.login, input.password))
-
-        return await mutation_payload(AuthPayload, work)
+        return _signed_in(await resolvers.login(info.context, input.login, input.password))
 
     @strawberry.mutation(
         description="Exchange a refresh token for new tokens. Each refresh token works once; "
         "reusing one ends the whole session."
     )
+    @payload_mutation()
     async def refresh_token(self, info: Info, input: RefreshTokenInput) -> AuthPayload:
-        async def work() -> dict[str, Any]:
-            return _auth_fields(await resolvers.refresh(info.context, input.refresh_token))
-
-        return await mutation_payload(AuthPayload, work)
+        return _signed_in(await resolvers.refresh(info.context, input.refresh_token))
 
     @strawberry.mutation(description="End the session of this refresh token.")
+    @payload_mutation()
     async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
-        async def work() -> dict[str, Any]:
-            await resolvers.logout(info.context, input.refresh_token)
-            return {"ok": True}
-
-        return await mutation_payload(LogoutPayload, work)
+        await resolvers.logout(info.context, input.refresh_token)
+        return LogoutPayload(ok=True)

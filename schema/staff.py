@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Sequence
 
 import strawberry
 from strawberry import relay
@@ -15,27 +14,26 @@ from resolvers.validation import PASSWORD_MIN_LENGTH, input_field
 from schema.admin import (
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     optional_change,
     optional_id,
     optional_id_change,
     required_change,
 )
 from schema.context import Info
+from schema.enums import Role
 from schema.errors import UserError
 from schema.geography import Cluster, Plant, State
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
-
-Role = strawberry.enum(models.Role, description="A staff member's designation.")
-
 
 STAFF_DESCRIPTION = (
     "A member of staff. Staff outside your visibility (not at, over or in charge of a plant "
@@ -45,12 +43,12 @@ STAFF_DESCRIPTION = (
 
 
 @strawberry.type(description=STAFF_DESCRIPTION)
-class User(relay.Node):
+class User(ModelNode[models.User]):
     id: relay.NodeID[int]
     name: str
     email: str | None
     phone: str | None = strawberry.field(description="E.164.")
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool | None = strawberry.field(
         description="Deactivated users cannot sign in. Null for a reference (see `User`)."
     )
@@ -111,15 +109,13 @@ class User(relay.Node):
         return State.from_model(row) if row else None
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[User | None]:
-        async def load(ids: list[int]) -> list[models.User | None]:
-            found = await staff.visible_users_by_id(info.context, ids)
-            return [found.get(user_id) for user_id in ids]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.User | None]:
+        found = await staff.visible_users_by_id(info.context, ids)
+        return [found.get(user_id) for user_id in ids]
 
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row, detailed=True) if row else None for row in rows]
+    @classmethod
+    def from_row(cls, info: Info, row: models.User) -> User:
+        return cls.from_model(row, detailed=True)
 
 
 def visible_user(row: models.User) -> User:
@@ -143,7 +139,7 @@ class UserConnection(Connection[User]):
 
 @strawberry.input(description="Narrows the staff list.")
 class UserFilter:
-    roles: list[Role] | None = None  # type: ignore[valid-type]
+    roles: list[Role] | None = None
     plant_ids: list[strawberry.ID] | None = None
     active: bool | None = None
     search: str | None = strawberry.field(default=None, description="Part of name, email or phone.")
@@ -201,9 +197,7 @@ class CreateUserInput:
     name: str = strawberry.field(description=NAME_DESCRIPTION)
     email: str | None = strawberry.field(default=None, description=EMAIL_DESCRIPTION)
     phone: str | None = strawberry.field(default=None, description=LOGIN_PHONE_DESCRIPTION)
-    role: Role = strawberry.field(  # type: ignore[valid-type]
-        description="Decides what the user may do and see."
-    )
+    role: Role = strawberry.field(description="Decides what the user may do and see.")
     password: str = strawberry.field(description=PASSWORD_DESCRIPTION)
     plant_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description=PLANT_IDS_DESCRIPTION
@@ -229,7 +223,7 @@ class UpdateUserInput:
     phone: str | None = strawberry.field(
         default=strawberry.UNSET, description=LOGIN_PHONE_DESCRIPTION
     )
-    role: Role | None = strawberry.field(  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(
         default=strawberry.UNSET, description="The new role; its scope must fit it."
     )
     active: bool | None = strawberry.field(
@@ -271,21 +265,19 @@ class UsersMutation:
         description=requirement("Create a staff account.", models.Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(staff.MANAGE_USERS))
     async def create_user(self, info: Info, input: CreateUserInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            new = staff.NewUser(
-                name=input.name,
-                email=input.email,
-                phone=input.phone,
-                role=input.role,
-                password=input.password,
-                plant_ids=decode_ids(input.plant_ids, "Plant", input_field("plantIds")) or [],
-                cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
-                state_id=optional_id(input.state_id, "State", "stateId"),
-            )
-            return {"user": visible_user(await staff.create_user(info.context, new))}
-
-        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
+        new = staff.NewUser(
+            name=input.name,
+            email=input.email,
+            phone=input.phone,
+            role=input.role,
+            password=input.password,
+            plant_ids=decode_ids(input.plant_ids, "Plant", input_field("plantIds")) or [],
+            cluster_id=optional_id(input.cluster_id, "Cluster", "clusterId"),
+            state_id=optional_id(input.state_id, "State", "stateId"),
+        )
+        return UserPayload(user=visible_user(await staff.create_user(info.context, new)))
 
     @strawberry.mutation(
         description=requirement(
@@ -294,21 +286,19 @@ class UsersMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(staff.MANAGE_USERS))
     async def update_user(self, info: Info, input: UpdateUserInput) -> UserPayload:
-        async def work() -> dict[str, Any]:
-            user_id = decode_id(input.id, "User", input_field("id"))
-            changes = staff.UserChanges(
-                name=required_change(input.name, "name"),
-                email=optional_change(input.email),
-                phone=optional_change(input.phone),
-                role=required_change(input.role, "role"),
-                active=required_change(input.active, "active"),
-                password=required_change(input.password, "password"),
-                plant_ids=_plant_ids_change(input.plant_ids),
-                cluster_id=optional_id_change(input.cluster_id, "Cluster", "clusterId"),
-                state_id=optional_id_change(input.state_id, "State", "stateId"),
-            )
-            user = await staff.update_user(info.context, user_id, changes)
-            return {"user": visible_user(user)}
-
-        return await admin_payload(info, UserPayload, staff.MANAGE_USERS, work)
+        user_id = decode_id(input.id, "User", input_field("id"))
+        changes = staff.UserChanges(
+            name=required_change(input.name, "name"),
+            email=optional_change(input.email),
+            phone=optional_change(input.phone),
+            role=required_change(input.role, "role"),
+            active=required_change(input.active, "active"),
+            password=required_change(input.password, "password"),
+            plant_ids=_plant_ids_change(input.plant_ids),
+            cluster_id=optional_id_change(input.cluster_id, "Cluster", "clusterId"),
+            state_id=optional_id_change(input.state_id, "State", "stateId"),
+        )
+        user = await staff.update_user(info.context, user_id, changes)
+        return UserPayload(user=visible_user(user))

@@ -17,9 +17,11 @@ from strawberry.schema import BaseSchema
 
 from core.logs import REQUEST_ID_HEADER
 from core.metrics import process_exiting
+from core.persisted_queries import PersistedQueries
 from core.settings import Settings, get_settings
 from schema.execution.compiled.service import CompiledDocuments
 from schema.execution.live import LiveSubscriptions
+from server.graphiql import graphiql_assets
 from server.headers import SecurityHeaders
 from server.http_metrics import HTTPMetrics, metrics_endpoint
 from server.limits import RequestLimits
@@ -55,7 +57,12 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
         if settings.live_groups
         else None
     )
-    graphql = GridlineGraphQL(schema, runtime, documents, compiled, live)
+    persisted = (
+        PersistedQueries(runtime.sessions, settings.persisted_queries_limit)
+        if settings.persisted_queries_enabled and not settings.trusted_documents_only
+        else None
+    )
+    graphql = GridlineGraphQL(schema, runtime, documents, compiled, live, persisted)
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -89,6 +96,8 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
     ]
     if settings.metrics_enabled:
         routes.append(Route("/metrics", metrics_endpoint(settings)))
+    if settings.graphiql_enabled:
+        routes.append(graphiql_assets())
     app = Starlette(
         routes=routes,
         middleware=[
@@ -99,7 +108,12 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST"],
-                allow_headers=["authorization", "content-type", REQUEST_ID_HEADER],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    REQUEST_ID_HEADER,
+                    *settings.cors_client_headers,
+                ],
                 expose_headers=[REQUEST_ID_HEADER],
             ),
             Middleware(RequestLimits, settings=settings),
@@ -109,4 +123,5 @@ def create_app(settings: Settings | None = None, schema: BaseSchema | None = Non
     app.state.runtime = runtime
     app.state.compiled = compiled
     app.state.live = live
+    app.state.persisted = persisted
     return app

@@ -95,7 +95,7 @@ def schema_diff(args: argparse.Namespace) -> None:
     from server.schema_diff import SchemaDiffError, run
 
     try:
-        status = run(args.previous, args.git)
+        status = run(args.previous, args.git, args.changelog)
     except SchemaDiffError as error:
         print(f"gridline schema-diff: {error}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -103,10 +103,15 @@ def schema_diff(args: argparse.Namespace) -> None:
         raise SystemExit(status)
 
 
-def documents(_: argparse.Namespace) -> None:
+def documents(args: argparse.Namespace) -> None:
+    from server.manifests import manifest_text
     from server.trusted_documents import TrustedDocuments
 
-    print(TrustedDocuments.load().manifest_json())
+    text = manifest_text(TrustedDocuments.load(), args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
 
 
 def compiled(_: argparse.Namespace) -> None:
@@ -187,9 +192,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("previous", nargs="?", type=Path, help="the previous schema.graphql")
     p.add_argument("--git", metavar="REV", help="compare with schema/schema.graphql at REV")
+    p.add_argument(
+        "--changelog",
+        metavar="CHANGELOG.md",
+        type=Path,
+        help="compare with the last release the changelog gives (unless --git), and fail "
+        "only on breaking changes its Unreleased section does not name",
+    )
     p.set_defaults(func=schema_diff)
 
-    p = commands.add_parser("documents", help="print the trusted-document manifest (JSON)")
+    p = commands.add_parser(
+        "documents",
+        help="the trusted-document manifest (JSON): Gridline's, Apollo's persisted-query "
+        "manifest or GraphQL Codegen's persisted documents",
+    )
+    p.add_argument("--format", choices=["gridline", "apollo", "codegen"], default="gridline")
+    p.add_argument("--output", type=Path, help="write to this file instead of stdout")
     p.set_defaults(func=documents)
 
     p = commands.add_parser(

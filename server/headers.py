@@ -1,9 +1,10 @@
 """Security headers on every HTTP response.
 
 Nothing of ours may be framed (clickjacking), content types are not sniffed, and no
-referrer leaves the API. There is deliberately no script policy: the GraphiQL page loads
-its scripts and styles from a CDN and runs an inline script. With ``https_only`` browsers
-are told to use HTTPS for a year (set it only when every client reaches the API by HTTPS).
+referrer leaves the API. There is deliberately no script policy: the GraphiQL page runs an
+inline script (its files are served by Gridline itself, ``server.graphiql``). With
+``https_only`` browsers are told to use HTTPS for a year (set it only when every client
+reaches the API by HTTPS).
 """
 
 from __future__ import annotations

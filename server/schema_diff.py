@@ -10,6 +10,7 @@ code serves.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from graphql import (
     find_breaking_changes,
     find_dangerous_changes,
 )
+
+from server.changelog import ChangelogError
+from server.changelog import read as read_changelog
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 SCHEMA_IN_REPOSITORY = "schema/schema.graphql"
@@ -33,6 +37,38 @@ class SchemaDiffError(Exception):
 class Change:
     kind: str  # graphql-core's name for it, e.g. FIELD_REMOVED
     description: str
+
+    @property
+    def coordinates(self) -> frozenset[str]:
+        """The schema coordinates a changelog may name this change by: what changed
+        (``User.active``, ``Query.plants(first:)``, ``Role.ADMIN``, ``Plant``,
+        ``@deprecated``), and for an argument also its field."""
+        for pattern in _COORDINATES.get(self.kind, _MEMBER_PATTERNS):
+            found = re.search(pattern, self.description)
+            if found:
+                coordinate = found.group(1)
+                field = re.match(r"^(\w+\.\w+)\(", coordinate)
+                return frozenset({coordinate, field.group(1)} if field else {coordinate})
+        return frozenset()
+
+
+_NAME = r"[A-Za-z_]\w*"
+_MEMBER_PATTERNS = (
+    rf"(@{_NAME}\({_NAME}:\))",  # a directive's argument
+    rf"({_NAME}\.{_NAME}\({_NAME}:\))",  # a field's argument
+    rf"({_NAME}\.{_NAME})",  # a field, an input field, an enum value
+    rf"(@{_NAME})",  # a directive
+)
+# graphql-core's wording of the changes that concern a whole type (find_schema_changes).
+_COORDINATES: dict[str, tuple[str, ...]] = {
+    "TYPE_REMOVED": (rf"^(?:Standard scalar )?({_NAME}) was removed",),
+    "TYPE_CHANGED_KIND": (rf"^({_NAME}) changed from",),
+    "TYPE_REMOVED_FROM_UNION": (rf"removed from union type ({_NAME})",),
+    "IMPLEMENTED_INTERFACE_REMOVED": (rf"^({_NAME}) no longer implements",),
+    "DIRECTIVE_REMOVED": (rf"(@{_NAME})",),
+    "DIRECTIVE_REPEATABLE_REMOVED": (rf"(@{_NAME})",),
+    "DIRECTIVE_LOCATION_REMOVED": (rf"(@{_NAME})",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +140,45 @@ def render(diff: SchemaDiff, against: str) -> str:
     return "\n".join(lines)
 
 
-def run(previous: Path | None, revision: str | None) -> int:
-    """Print the report; the exit status: 1 with breaking changes, else 0."""
+def unannounced(breaking: list[Change], named: frozenset[str]) -> list[Change]:
+    """The breaking changes that none of the ``named`` coordinates announces."""
+    return [change for change in breaking if not change.coordinates & named]
+
+
+def render_announced(breaking: list[Change], missing: list[Change], changelog: Path) -> str:
+    if not breaking:
+        return ""
+    if not missing:
+        return f"Every breaking change is named in {changelog}'s Unreleased section."
+    lines = [
+        f"Not named in {changelog}'s Unreleased section ({len(missing)}): name each by its"
+        " coordinate in backquotes, with what clients must do."
+    ]
+    lines.extend(
+        f"  {change.kind}: {change.description} (name it as "
+        + " or ".join(f"`{c}`" for c in sorted(change.coordinates, key=len, reverse=True))
+        + ")"
+        for change in missing
+    )
+    return "\n".join(lines)
+
+
+def run(previous: Path | None, revision: str | None, changelog_path: Path | None = None) -> int:
+    """Print the report; the exit status: 1 with breaking changes, else 0.
+
+    With ``changelog_path``, the base is the last release's commit as the changelog gives
+    it (unless ``revision`` is given too), and only breaking changes its Unreleased
+    section does not name make the status 1.
+    """
+    announced = None
+    if changelog_path is not None:
+        try:
+            changelog = read_changelog(changelog_path)
+        except ChangelogError as error:
+            raise SchemaDiffError(str(error)) from error
+        announced = changelog.named
+        if previous is None and revision is None:
+            revision = changelog.release_commit
     if (previous is None) == (revision is None):
         raise SchemaDiffError("give either a previous SDL file or --git REVISION")
     if revision is not None:
@@ -115,4 +188,11 @@ def run(previous: Path | None, revision: str | None) -> int:
         previous_sdl, against = sdl_from_file(previous), str(previous)
     diff = diff_schemas(previous_sdl, current_sdl())
     print(render(diff, against))
-    return 1 if diff.breaking else 0
+    if announced is None:
+        return 1 if diff.breaking else 0
+    assert changelog_path is not None  # noqa: S101 - announced comes from it
+    missing = unannounced(diff.breaking, announced)
+    report = render_announced(diff.breaking, missing, changelog_path)
+    if report:
+        print(report)
+    return 1 if missing else 0

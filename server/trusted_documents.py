@@ -5,9 +5,11 @@ in the Apollo persisted-query form::
 
     {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}}
 
-and the server substitutes the text. Clients never register new documents: only the files
-of queries/ are trusted. The checks themselves (hash lookup, trusted-only mode, introspection)
-are pure functions here; the view (server.app.GridlineGraphQL) applies them per request.
+and the server substitutes the text. Only the files of queries/ are trusted; outside
+trusted-only mode, other documents sent with their hash are stored as automatic persisted
+queries (``core.persisted_queries``), and found by hash alone afterwards. The checks
+(hash lookup, trusted-only mode, introspection) are here; the view
+(server.view.GridlineGraphQL) applies them per request.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from graphql import (
     parse,
 )
 from graphql.language import Visitor, visit
+
+from core.persisted_queries import PersistedQueries
+from server.client_documents import client_texts
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
@@ -65,25 +70,45 @@ def operation_names(manifest: dict[str, str]) -> dict[str, str]:
     return names
 
 
+def client_forms(files: dict[str, str]) -> dict[str, str]:
+    """Each file's texts as the clients send them (``server.client_documents``), keyed by
+    the hash each client computes: Apollo Client and its manifest, urql, GraphQL Codegen."""
+    forms: dict[str, str] = {}
+    for text in files.values():
+        for form in client_texts(text).values():
+            forms.setdefault(document_hash(form), form)
+    return forms
+
+
 @dataclass(frozen=True)
 class TrustedDocuments:
-    """The manifest (hash to text) and, for logs, hash to operation name."""
+    """The manifest (hash to text) and, for logs, hash to operation name.
+
+    ``by_hash`` holds each file of queries/ by the hash of its exact bytes and by the
+    hashes the clients compute of the text they send (printed, ``__typename`` added, or
+    sorted for GraphQL Codegen): a document arrives in any of these forms, by hash or
+    text, and is trusted. ``files`` holds the files alone."""
 
     by_hash: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, directory: Path = QUERIES_DIR) -> TrustedDocuments:
-        manifest = load_manifest(directory)
-        return cls(by_hash=manifest, names=operation_names(manifest))
+        files = load_manifest(directory)
+        manifest = {**client_forms(files), **files}
+        return cls(by_hash=manifest, names=operation_names(manifest), files=files)
 
     def by_name(self) -> dict[str, str]:
-        """Each document's text by its operation name(s)."""
-        return {self.names.get(digest, digest): text for digest, text in self.by_hash.items()}
+        """Each file's text by its operation name(s)."""
+        files = self.files or self.by_hash
+        return {self.names.get(digest, digest): text for digest, text in files.items()}
 
     def manifest_json(self) -> str:
-        """The manifest as JSON: ``{hash: {"name": ..., "body": ...}}``, sorted by name."""
-        entries = sorted(self.by_hash.items(), key=lambda item: self.names.get(item[0], ""))
+        """The manifest of the files as JSON: ``{hash: {"name": ..., "body": ...}}``,
+        sorted by name."""
+        files = self.files or self.by_hash
+        entries = sorted(files.items(), key=lambda item: self.names.get(item[0], ""))
         return json.dumps(
             {digest: {"name": self.names.get(digest), "body": text} for digest, text in entries},
             indent=2,
@@ -116,37 +141,55 @@ def persisted_hash(extensions: dict[str, Any] | None) -> str | None:
     return digest.lower()
 
 
-def resolve_document(
+@dataclass(frozen=True)
+class Resolved:
+    """The document a request runs: its text, its trusted hash (None when not trusted)
+    and, for a new automatic persisted query, the hash to store it under once it ran."""
+
+    query: str | None
+    trusted: str | None = None
+    to_store: str | None = None
+
+
+async def resolve_document(
     documents: TrustedDocuments,
     query: str | None,
     extensions: dict[str, Any] | None,
     *,
     trusted_only: bool,
-) -> tuple[str | None, str | None]:
-    """The document text to run and its trusted hash (None when not trusted).
+    store: PersistedQueries | None = None,
+) -> Resolved:
+    """The document to run (Apollo's persisted-query protocol).
 
-    Raises DocumentRefused for an unknown hash, a hash that does not match the text, or
-    (``trusted_only``) a document not in the manifest.
+    A hash alone is looked up among the trusted documents, then in ``store`` (automatic
+    persisted queries; None when they are off); a miss is PERSISTED_QUERY_NOT_FOUND, and
+    the client sends the text with the hash again. A hash with a text must be the text's
+    sha256; a text not trusted is to be stored. ``trusted_only`` refuses any document
+    not in the manifest (UNTRUSTED_DOCUMENT).
     """
     digest = persisted_hash(extensions)
-    if digest is not None:
-        if query is not None:
-            if document_hash(query) != digest:
-                raise DocumentRefused(
-                    "The persistedQuery sha256Hash does not match the query.", BAD_REQUEST
-                )
-        else:
-            query = documents.by_hash.get(digest)
-            if query is None:
-                raise DocumentRefused("PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
-    elif query is not None:
-        digest = document_hash(query)
-    trusted = digest if digest is not None and digest in documents.by_hash else None
-    if trusted_only and trusted is None and query is not None:
+    if digest is not None and query is None:
+        trusted = digest if digest in documents.by_hash else None
+        query = documents.by_hash.get(digest)
+        if query is None and store is not None and not trusted_only:
+            query = await store.get(digest)
+        if query is None:
+            raise DocumentRefused("PersistedQueryNotFound", PERSISTED_QUERY_NOT_FOUND)
+        return Resolved(query, trusted)
+    if digest is not None and query is not None and document_hash(query) != digest:
+        raise DocumentRefused(
+            "The persistedQuery sha256Hash does not match the query.", BAD_REQUEST
+        )
+    if query is None:
+        return Resolved(None)
+    own = digest or document_hash(query)
+    trusted = own if own in documents.by_hash else None
+    if trusted_only and trusted is None:
         raise DocumentRefused(
             "Only the app's trusted documents are accepted here.", UNTRUSTED_DOCUMENT
         )
-    return query, trusted
+    to_store = digest if digest is not None and trusted is None and store is not None else None
+    return Resolved(query, trusted, to_store)
 
 
 class _IntrospectionFinder(Visitor):

@@ -9,17 +9,21 @@ from dataclasses import replace
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
 from auth.actor import Actor, load_actor
@@ -27,6 +31,7 @@ from auth.tokens import InvalidTokenError, bearer_token, user_id_from_access_tok
 from core.db import DatabaseUnavailable
 from core.logs import REQUEST_ID_HEADER
 from core.operation_tally import tallying
+from core.persisted_queries import PersistedQueries
 from resolvers.context import RequestContext
 from schema.execution.compiled.service import CompiledDocuments
 from schema.execution.live import LiveSubscriptions
@@ -36,6 +41,19 @@ from schema.execution.operation_log import (
     log_operation,
     log_refused,
 )
+from schema.execution.request_errors import BAD_REQUEST_CODE
+from server.envelope import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    METHOD_NOT_ALLOWED_CODE,
+    RequestError,
+    check_parameters,
+    content_type,
+    is_request_error,
+    request_error_response,
+    response_media_type,
+)
+from server.graphiql import graphiql_page
 from server.runtime import Runtime
 from server.trusted_documents import (
     DocumentRefused,
@@ -43,9 +61,11 @@ from server.trusted_documents import (
     check_introspection,
     resolve_document,
 )
-from server.websockets import LegacyWSHandler, TransportWSHandler
+from server.websockets import TransportWSHandler
 
 logger = logging.getLogger("gridline.app")
+
+SUBPROTOCOL_REFUSED = f"Only the {GRAPHQL_TRANSPORT_WS_PROTOCOL} subprotocol is spoken here."
 
 
 async def authenticate(runtime: Runtime, authorization: str | None) -> Actor | None:
@@ -110,7 +130,9 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
     """
 
     graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
+    # graphql-transport-ws alone: a handshake offering only the legacy graphql-ws (Python
+    # gql's default) or no subprotocol is refused before it is accepted (HTTP 403).
+    protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
 
     def __init__(
         self,
@@ -119,6 +141,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         documents: TrustedDocuments | None = None,
         compiled: CompiledDocuments | None = None,
         live: LiveSubscriptions | None = None,
+        persisted: PersistedQueries | None = None,
     ) -> None:
         super().__init__(
             schema,
@@ -131,17 +154,27 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         self.documents = documents if documents is not None else TrustedDocuments.load()
         self.compiled = compiled
         self.live = live
+        self.persisted = persisted
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP requests: a POST of a compiled document is answered here, without
         Strawberry's view; everything else, and whatever the compiled path hands back,
         goes through it. A failure before or around execution (the database away while
         the caller is signed in) is still a GraphQL answer, with its request id."""
+        if scope["type"] == "websocket" and GRAPHQL_TRANSPORT_WS_PROTOCOL not in scope.get(
+            "subprotocols", ()
+        ):
+            await WebSocket(scope, receive, send).close(code=1002, reason=SUBPROTOCOL_REFUSED)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
         request_id = request_id_of(request)
+        media_type = response_media_type(request.headers.get("accept"))
+        request.state.media_type = media_type
+        request.state.request_error = False
+        context: RequestContext | None = None
         try:
             context = await self.get_context(request, response=None)
             response = None
@@ -149,14 +182,26 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
                 response = await self._answer_compiled(request, context)
             if response is None:
                 response = await self.run(request, context=context)
-        except HTTPException as error:
-            response = PlainTextResponse(error.reason, status_code=error.status_code)
+        except (RequestError, HTTPException) as error:
+            refused = (
+                error
+                if isinstance(error, RequestError)
+                else RequestError(error.reason, error.status_code)
+            )
+            if context is not None and error.__cause__ is None:  # else logged by the schema
+                log_refused(context, None, refused.error)
+            response = request_error_response(refused, media_type)
         except DatabaseUnavailable:
             logger.warning("database unavailable (request %s)", request_id, exc_info=True)
             response = failure_response(request_id, SERVICE_UNAVAILABLE_CODE, 503)
         except Exception:
             logger.exception("request %s failed outside execution", request_id)
             response = failure_response(request_id, INTERNAL_ERROR_CODE, 500)
+        if media_type == GRAPHQL_RESPONSE_JSON:
+            if response.headers.get("content-type", "").startswith(JSON):
+                response.headers["content-type"] = content_type(GRAPHQL_RESPONSE_JSON)
+            if request.state.request_error:
+                response.status_code = 400
         await response(scope, receive, send)
 
     async def _answer_compiled(self, request: Request, context: RequestContext) -> Response | None:
@@ -184,12 +229,13 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             return None
         data = GraphQLRequestData(body["query"], variables, name, extensions)
         try:
-            admitted = self.admit(data, context)
+            admitted, to_store = await self.admit(data, context)
         except DocumentRefused:
             return None  # the view refuses it, and logs that
         result = await self._compiled(context, admitted)
         if result is None:
             return None
+        await self._store(to_store, admitted.query, result)
         return Response(orjson.dumps({"data": result.data}), media_type="application/json")
 
     def encode_json(self, data: object) -> str:
@@ -200,22 +246,31 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """Our GraphiQL page: its files are served from the package (``server.graphiql``)."""
+        return HTMLResponse(graphiql_page())
+
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""
         if request.query_params.get("extensions") is not None:
             return False
         return super().should_render_graphql_ide(request)
 
-    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData:
-        """The request to run (a persisted query's text filled in); DocumentRefused if not."""
+    async def admit(
+        self, data: GraphQLRequestData, context: RequestContext
+    ) -> tuple[GraphQLRequestData, str | None]:
+        """The request to run (a persisted query's text filled in) and, for a new automatic
+        persisted query, the hash to store it under once it ran; DocumentRefused if not."""
         settings = self.runtime.settings
         is_admin = context.actor is not None and context.actor.is_admin
-        query, trusted = resolve_document(
+        resolved = await resolve_document(
             self.documents,
             data.query,
             data.extensions,
             trusted_only=settings.trusted_documents_only and not is_admin,
+            store=self.persisted,
         )
+        query, trusted = resolved.query, resolved.trusted
         if trusted is not None:
             logger.debug(
                 "trusted document %s (%s)", self.documents.names.get(trusted), trusted[:12]
@@ -227,7 +282,17 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
             and not is_admin
         ):
             check_introspection(query, max_tokens=settings.max_tokens)
-        return data if query == data.query else replace(data, query=query)
+        admitted = data if query == data.query else replace(data, query=query)
+        return admitted, resolved.to_store
+
+    async def _store(self, digest: str | None, query: str | None, result: ExecutionResult) -> None:
+        """Keep a new automatic persisted query that ran (a document refused before
+        execution is not kept)."""
+        if digest is None or query is None or self.persisted is None:
+            return
+        if is_request_error(result.data, result.errors):
+            return
+        await self.persisted.put(digest, query)
 
     async def execute_single(
         self,
@@ -238,17 +303,71 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """Strawberry's, with documents admitted first, compiled documents answered by the
+        compiled path, and the refusals of the envelope as request errors."""
         try:
-            admitted = self.admit(request_data, context)
+            admitted, to_store = await self.admit(request_data, context)
         except DocumentRefused as refused:
             log_refused(context, request_data.operation_name, refused.error)
             return ExecutionResult(data=None, errors=[refused.error])
-        compiled = await self._compiled(context, admitted)
-        if compiled is not None:
-            return compiled
-        return await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, admitted
-        )
+        if not admitted.query:
+            raise RequestError("No GraphQL query found in the request.")
+        result = await self._compiled(context, admitted)
+        if result is None:
+            result = await self._execute(request_adapter, context, root_value, admitted)
+        await self._store(to_store, admitted.query, result)
+        return result
+
+    async def _execute(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: RequestContext,
+        root_value: None,
+        admitted: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            return await self.schema.execute(
+                admitted.query,
+                root_value=root_value,
+                variable_values=admitted.variables,
+                context_value=context,
+                operation_name=admitted.operation_name,
+                allowed_operation_types=OperationType.from_http(request_adapter.method),
+                operation_extensions=admitted.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            unknown = GraphQLError(
+                error.as_http_error_reason(), extensions={"code": BAD_REQUEST_CODE}
+            )
+            return ExecutionResult(data=None, errors=[unknown])
+        except InvalidOperationTypeError as error:
+            raise RequestError(
+                error.as_http_error_reason(request_adapter.method),
+                status=405,
+                code=METHOD_NOT_ALLOWED_CODE,
+                headers={"allow": "POST"},
+            ) from error
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """Strawberry's parsing, and ``operationName`` checked as the other parameters are."""
+        data = await super().parse_http_body(request)
+        for item in data if isinstance(data, list) else [data]:
+            check_parameters(item.query, item.operation_name, item.variables, item.extensions)
+        return data
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """A request error is marked for :meth:`__call__` (a 400 when the client accepts
+        ``application/graphql-response+json``, whose responses then carry no ``data``)."""
+        response = await super().process_result(request, result)
+        if is_request_error(result.data, result.errors):
+            request.state.request_error = True
+            if request.state.media_type == GRAPHQL_RESPONSE_JSON:
+                response.pop("data", None)
+        return response
 
     async def _compiled(
         self, context: RequestContext, request: GraphQLRequestData
@@ -281,7 +400,7 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         # transports (SSE, multipart subscriptions) skip it, so they are admitted here.
         if not isinstance(request_data, list) and self._get_stream_transport(request_data.protocol):
             try:
-                request_data = self.admit(request_data, context)
+                request_data, _ = await self.admit(request_data, context)
             except DocumentRefused as refused:
                 log_refused(context, request_data.operation_name, refused.error)
                 return ExecutionResult(data=None, errors=[refused.error])

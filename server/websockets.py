@@ -1,5 +1,6 @@
-"""Websockets (graphql-transport-ws, and the legacy graphql-ws): every operation admitted
-by the same rules as over HTTP, and server pings on acknowledged connections."""
+"""Websockets speak graphql-transport-ws alone (the legacy ``graphql-ws`` subprotocol is
+refused at the handshake, ``server.view``): every operation admitted by the same rules as
+over HTTP, every error sent with a code, and server pings on acknowledged connections."""
 
 from __future__ import annotations
 
@@ -19,23 +20,32 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     SubscribeMessage,
 )
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionErrorMessage as LegacyConnectionError,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import (
-    ConnectionInitMessage as LegacyConnectionInit,
-)
-from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 
 from core.db import DatabaseUnavailable
 from resolvers.context import RequestContext
 from schema.execution.live import LiveSubscriptions
-from schema.execution.operation_log import SERVICE_UNAVAILABLE_CODE
+from schema.execution.operation_log import INTERNAL_ERROR_CODE
 from server.runtime import Runtime
 from server.trusted_documents import DocumentRefused
 
 UNAVAILABLE_REASON = "Service unavailable; try again shortly."
+# Errors Strawberry's handler writes itself, without a code.
+HANDLER_ERROR_CODES = {
+    "Subscription limit reached": "TOO_MANY_SUBSCRIPTIONS",
+    "Incremental delivery is not supported over graphql-transport-ws": "BAD_REQUEST",
+}
+
+
+def with_codes(errors: list[Any]) -> list[Any]:
+    """Formatted errors, each with ``extensions.code`` (the handler's own errors lack one)."""
+    coded = []
+    for error in errors:
+        extensions = error.get("extensions") or {}
+        if not extensions.get("code"):
+            code = HANDLER_ERROR_CODES.get(error.get("message"), INTERNAL_ERROR_CODE)
+            error = {**error, "extensions": {**extensions, "code": code}}
+        coded.append(error)
+    return coded
 
 
 class AdmittingView(Protocol):
@@ -44,10 +54,12 @@ class AdmittingView(Protocol):
     runtime: Runtime
     live: LiveSubscriptions | None
 
-    def admit(self, data: GraphQLRequestData, context: RequestContext) -> GraphQLRequestData: ...
+    async def admit(
+        self, data: GraphQLRequestData, context: RequestContext
+    ) -> tuple[GraphQLRequestData, str | None]: ...
 
 
-def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQLError:
+async def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQLError:
     """A websocket operation's document to run, or the error refusing it (same rules as HTTP).
 
     ``view`` is the GraphQL view (``server.view.GridlineGraphQL``) the handler serves."""
@@ -60,7 +72,7 @@ def _admit_ws(view: Any, context: RequestContext, payload: Any) -> str | GraphQL
         extensions=extensions if isinstance(extensions, dict) else None,
     )
     try:
-        admitted = admitting.admit(data, context)
+        admitted, _ = await admitting.admit(data, context)
     except DocumentRefused as refused:
         return refused.error
     return admitted.query or ""
@@ -126,9 +138,21 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
             self.operations.pop(operation.id, None)
             raise
 
+    async def send_message(self, message: Any) -> None:
+        if message.get("type") == "error":
+            message = {**message, "payload": with_codes(message["payload"])}
+        elif message.get("type") == "next" and isinstance(message.get("payload"), dict):
+            errors = message["payload"].get("errors")
+            if errors:
+                message = {
+                    **message,
+                    "payload": {**message["payload"], "errors": with_codes(errors)},
+                }
+        await super().send_message(message)
+
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged:
-            admitted = _admit_ws(self.view, self.context, message["payload"])
+            admitted = await _admit_ws(self.view, self.context, message["payload"])
             if isinstance(admitted, GraphQLError):
                 await self.send_message(
                     {"id": message["id"], "type": "error", "payload": [admitted.formatted]}
@@ -139,31 +163,3 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 {**message, "payload": {**message["payload"], "query": admitted}},
             )
         await super().handle_subscribe(message)
-
-
-class LegacyWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
-    """graphql-ws (legacy): each ``start`` is admitted like an HTTP request."""
-
-    async def handle_connection_init(self, message: LegacyConnectionInit) -> None:
-        try:
-            await super().handle_connection_init(message)
-        except DatabaseUnavailable:
-            payload: dict[str, object] = {
-                "message": UNAVAILABLE_REASON,
-                "code": SERVICE_UNAVAILABLE_CODE,
-            }
-            await self.send_message(LegacyConnectionError(type="connection_error", payload=payload))
-            await self.websocket.close(code=1013, reason=UNAVAILABLE_REASON)
-
-    async def handle_start(self, message: StartMessage) -> None:
-        if self.connection_acknowledged:
-            admitted = _admit_ws(self.view, self.context, message["payload"])
-            if isinstance(admitted, GraphQLError):
-                await self.send_message(
-                    {"id": message["id"], "type": "error", "payload": admitted.formatted}
-                )
-                return
-            message = cast(
-                "StartMessage", {**message, "payload": {**message["payload"], "query": admitted}}
-            )
-        await super().handle_start(message)

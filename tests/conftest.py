@@ -45,6 +45,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         # Tests reuse ids after their wipe (SQLite) and change users directly in the
         # database: actors are loaded every request, except in tests of the cache.
         actor_cache_seconds=0,
+        # Tests fire bursts of parallel writes (sign-in throttling, stock claims) on a
+        # machine that may be busy with other work: on SQLite the last writer of a burst
+        # can wait longer than the production default of 5 s for the one write lock.
+        sqlite_busy_timeout_ms=30_000,
     )
 
 

@@ -60,7 +60,7 @@ async def test_too_many_tokens(client: GraphQLClient, world: World, settings: Se
 async def test_a_plain_syntax_error_is_not_called_too_complex(client: GraphQLClient) -> None:
     body = await client.request("{ states { id ")
     assert body["errors"][0]["message"].startswith("Syntax Error")
-    assert error_codes(body) == [None]
+    assert error_codes(body) == ["GRAPHQL_PARSE_FAILED"]
 
 
 def _nested(depth: int) -> str:

@@ -319,7 +319,7 @@ async def test_every_response_has_the_security_headers(
     for response in responses:
         _assert_security_headers(response)
         assert "strict-transport-security" not in response.headers
-    # GraphiQL still renders: the headers forbid framing, not its CDN scripts.
+    # GraphiQL still renders: the headers forbid framing, not its inline script.
     page = await client.http.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
@@ -359,6 +359,35 @@ async def test_cors_preflight_allows_only_configured_origins(make_client: Any) -
     )
     assert response.headers["access-control-allow-origin"] == "https://dashboard.example.org"
     assert "x-request-id" in response.headers["access-control-expose-headers"].lower()
+
+
+APOLLO_HEADERS = "apollographql-client-name, apollographql-client-version, apollo-require-preflight"
+
+
+async def test_cors_lets_apollo_client_send_its_headers(make_client: Any) -> None:
+    origin = "https://dashboard.example.org"
+    preflight = {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": f"authorization, content-type, {APOLLO_HEADERS}",
+    }
+    http = make_client(cors_origins=[origin])
+    allowed = await http.options("/graphql", headers=preflight)
+    assert allowed.status_code == 200
+    granted = {h.strip() for h in allowed.headers["access-control-allow-headers"].split(",")}
+    assert {h.strip() for h in APOLLO_HEADERS.split(",")} <= granted
+    # Configurable: a deployment may narrow the list, and then the preflight fails.
+    narrow = make_client(cors_origins=[origin], cors_client_headers=["apollographql-client-name"])
+    assert (await narrow.options("/graphql", headers=preflight)).status_code == 400
+    named = {**preflight, "Access-Control-Request-Headers": "apollographql-client-name"}
+    assert (await narrow.options("/graphql", headers=named)).status_code == 200
+
+
+def test_cors_client_headers_read_their_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRIDLINE_CORS_CLIENT_HEADERS", "x-app-version, apollo-require-preflight")
+    assert Settings().cors_client_headers == ["x-app-version", "apollo-require-preflight"]
+    monkeypatch.delenv("GRIDLINE_CORS_CLIENT_HEADERS")
+    assert "apollographql-client-name" in Settings().cors_client_headers
 
 
 async def test_a_document_refused_before_the_schema_is_logged(

@@ -160,6 +160,7 @@ async def test_graphiql_served_by_default_and_not_when_disabled(
         response = await _ide(http)
         assert not _is_ide(response)
         assert response.status_code == 404
+        assert (await http.get("/graphiql/graphiql-3.8.3.min.js")).status_code == 404
 
 
 def _over_websocket(app: Starlette, token: str, query: str) -> dict[str, Any]:

@@ -33,7 +33,9 @@ async def scheme_enrollments(
         "(SELECT MIN(i.due_date) FROM scheme_installments i WHERE i.enrollment_id = e.id "
         "AND i.cumulative_due_minor > e.amount_paid_minor), "
         "(SELECT MIN(i.due_date) FROM scheme_installments i WHERE i.enrollment_id = e.id "
-        f"AND i.cumulative_due_minor > e.amount_paid_minor AND i.due_date <= {as_of}) "
+        f"AND i.cumulative_due_minor > e.amount_paid_minor AND i.due_date <= {as_of}), "
+        "(SELECT MAX(i.cumulative_due_minor) FROM scheme_installments i "
+        f"WHERE i.enrollment_id = e.id AND i.due_date <= {as_of}) "
         "FROM scheme_enrollments e "
         f"LEFT JOIN consumers c ON c.id = e.consumer_id AND {caller.where(db, 'c.plant_id', 1)} "
         f"LEFT JOIN plants p ON p.id = c.plant_id AND {caller.where(db, 'p.id', 1)} "
@@ -52,8 +54,13 @@ async def scheme_enrollments(
         enrolled = aware(row[2])
         code: str = row[1]
         total, paid = row[4], row[5]
-        arrears_since = as_date(row[19])
+        # A cancelled enrolment owes nothing and falls due never.
+        cancelled = row[3] == "CANCELLED"
+        arrears_since = None if cancelled else as_date(row[19])
         days = (today - arrears_since).days if arrears_since is not None else 0
+        # What the instalments due by today ask, less what was paid toward them.
+        due = row[20] if row[20] is not None and not cancelled else paid
+        overdue = max(due - paid, 0)
         phone = row[10] if row[6] is not None else None
         edges.append(
             {
@@ -84,8 +91,9 @@ async def scheme_enrollments(
                     "product": {"id": global_id("Product", row[16]), "name": row[17]},
                     "totalPrice": money(total, currency),
                     "amountPaid": money(paid, currency),
-                    "outstanding": money(total - paid, currency),
-                    "nextDueDate": day(row[18]),
+                    "outstanding": money(0 if cancelled else total - paid, currency),
+                    "amountOverdue": money(overdue, currency),
+                    "nextDueDate": None if cancelled else day(row[18]),
                     "daysInArrears": days,
                     "repaymentStatus": _repayment_status(row[3], total, paid, days),
                 },

@@ -23,7 +23,8 @@ SUMMARY_FIGURES = (
     "rejected",
     "cancelled",
 )
-# A request's current stage, as the figure it counts in.
+# A request's stage, as the figure it counts in (open: created in the interval; closed:
+# closed in it).
 STAGE_FIGURES = {
     "REQUESTED": "requested",
     "IN_PROCESS": "inProcess",
@@ -40,7 +41,8 @@ def _summary_sql(db: Database) -> tuple[str, str, str, str]:
     Parameter 1 is the plants' ids, 2 and 3 the start and end (the first two statements
     use only what they need). Status at the end is today's (status now), rolled back
     through the first status change at or after the end (status then); then the bans and
-    reconnections in [start, end) and the requests created in it by current stage.
+    reconnections in [start, end); the requests created in it and still open by stage, and
+    those closed in it by how they closed.
     """
     p = db.param
     status_now = (
@@ -65,7 +67,11 @@ def _summary_sql(db: Database) -> tuple[str, str, str, str]:
     )
     requests_created_within = (
         "SELECT plant_id, stage, COUNT(*) FROM package_requests "
-        f"WHERE {db.member('plant_id', 1)} AND created_at >= {p(2)} AND created_at < {p(3)} "
+        f"WHERE {db.member('plant_id', 1)} AND ("
+        "(stage IN ('REQUESTED', 'IN_PROCESS', 'REVIEW') "
+        f"AND created_at >= {p(2)} AND created_at < {p(3)}) OR "
+        "(stage IN ('COMPLETED', 'REJECTED', 'CANCELLED') "
+        f"AND closed_at >= {p(2)} AND closed_at < {p(3)})) "
         "GROUP BY plant_id, stage"
     )
     return status_now, status_changes_since, changes_within, requests_created_within

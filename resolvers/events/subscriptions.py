@@ -283,6 +283,15 @@ class AssignmentKind(StrEnum):
     REASSIGNED = "REASSIGNED"
     SENT_BACK = "SENT_BACK"
     UNASSIGNED = "UNASSIGNED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+# Closing a request that has an assignee tells them the job is off.
+_CLOSED_ON_THE_ASSIGNEE = {
+    RequestAction.REJECT: AssignmentKind.REJECTED,
+    RequestAction.CANCEL: AssignmentKind.CANCELLED,
+}
 
 
 def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
@@ -300,6 +309,8 @@ def assignment_kind(event: OutboxEvent, user_id: int) -> AssignmentKind | None:
         return AssignmentKind.UNASSIGNED
     if action == RequestAction.SEND_BACK and assignee == user_id:
         return AssignmentKind.SENT_BACK
+    if action in _CLOSED_ON_THE_ASSIGNEE and assignee == user_id:
+        return _CLOSED_ON_THE_ASSIGNEE[RequestAction(action)]
     return None
 
 
@@ -312,7 +323,8 @@ class Assignment:
 
 
 def follow_assignments(ctx: RequestContext, *, after: str | None) -> Following[Assignment]:
-    """Requests assigned or reassigned to the subscriber, taken off them, or sent back."""
+    """Requests assigned or reassigned to the subscriber, taken off them, sent back to
+    them, or closed (rejected, cancelled) while theirs."""
     actor = _require_reader(ctx)
     start = decode_cursor(after) if after is not None else None
     me = actor.user_id

@@ -36,7 +36,7 @@ from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
 from resolvers.events.notifications import record_event
 from resolvers.packages.rules import CREATORS, READERS
 from resolvers.pagination import Page, PageArgs, SortKey
-from resolvers.validation import input_field
+from resolvers.validation import a_or_an, input_field
 
 NOTE_MAX_LENGTH = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
@@ -116,7 +116,9 @@ async def _check_service(
     if new.service in (ServiceType.DISCONNECTION, ServiceType.RECONNECTION):
         if new.requested_package_id is not None:
             raise DomainError(
-                ErrorCode.VALIDATION, f"A {new.service.value} takes no package.", package_field
+                ErrorCode.VALIDATION,
+                f"{a_or_an(new.service.value, starts_sentence=True)} takes no package.",
+                package_field,
             )
         needed = (
             ConsumerStatus.ACTIVE
@@ -126,7 +128,8 @@ async def _check_service(
         if consumer.status is not needed:
             raise DomainError(
                 ErrorCode.VALIDATION,
-                f"A {new.service.value} is only for a {needed.value} consumer; "
+                f"{a_or_an(new.service.value, starts_sentence=True)} is only for "
+                f"{a_or_an(needed.value)} consumer; "
                 f"this one is {consumer.status.value}.",
                 service_field,
             )

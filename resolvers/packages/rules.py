@@ -9,7 +9,7 @@ READERS = frozenset(
     {Role.TECHNICIAN, Role.CSA, Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN}
 )
 CREATORS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.ADMIN})
-SUMMARY_READERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN})
+SUMMARY_READERS = READERS  # a technician too, for their own plants (#19)
 MANAGERS = frozenset({Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN})
 
 # For each transition, the roles that may take it. A technician acts only on requests

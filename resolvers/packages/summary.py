@@ -3,8 +3,10 @@
 Status at the end of an interval comes from the consumer history: today's status,
 rolled back through the changes made since (each change records the status it left).
 Recent intervals, the usual question, then touch only the few changes after them
-instead of every consumer's whole history. Five statements whatever the number of
-plants.
+instead of every consumer's whole history. Requests: the open stages count those
+created in the interval and still open; the closed stages count those closed that way
+in the interval, as the Completed tab lists them. Five statements whatever the number
+of plants.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlmodel import col
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
 from models.expressions import one_of
 from models.geography import Cluster, Plant
-from models.packages import PackageRequest, RequestStage
+from models.packages import CLOSED_STAGES, OPEN_STAGES, PackageRequest, RequestStage
 from resolvers.context import RequestContext
 from resolvers.dates import DayRange
 from resolvers.errors import forbidden
@@ -77,7 +79,7 @@ async def activity_summary(
                 (_status_now(plant_ids), _apply_status_now),
                 (_status_changes_since(plant_ids, end), _apply_rollback),
                 (_changes_within(plant_ids, start, end), _apply_changes),
-                (_requests_created_within(plant_ids, start, end), _apply_requests),
+                (_requests_within(plant_ids, start, end), _apply_requests),
             ):
                 for row in (await session.execute(statement)).all():
                     apply(figures[row[0]], row)
@@ -181,18 +183,25 @@ def _apply_changes(figures: ActivityFigures, row: Any) -> None:
     figures.reconnected = int(row[2] or 0)
 
 
-def _requests_created_within(
-    plant_ids: list[int], start: Any, end: Any
-) -> sa.Select[Any, Any, Any]:
-    """Per plant and current stage: requests created in [start, end)."""
+def _requests_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any, Any, Any]:
+    """Per plant and stage: requests created in [start, end) and still open, by their
+    open stage; and requests closed in [start, end), whenever created, by how they were
+    closed (the Completed tab's rows for the same interval)."""
+    request = PackageRequest
+    created_and_open = sa.and_(
+        col(request.stage).in_(OPEN_STAGES),
+        col(request.created_at) >= start,
+        col(request.created_at) < end,
+    )
+    closed = sa.and_(
+        col(request.stage).in_(CLOSED_STAGES),
+        col(request.closed_at) >= start,
+        col(request.closed_at) < end,
+    )
     return (
-        sa.select(col(PackageRequest.plant_id), col(PackageRequest.stage), sa.func.count())
-        .where(
-            one_of(col(PackageRequest.plant_id), plant_ids),
-            col(PackageRequest.created_at) >= start,
-            col(PackageRequest.created_at) < end,
-        )
-        .group_by(col(PackageRequest.plant_id), col(PackageRequest.stage))
+        sa.select(col(request.plant_id), col(request.stage), sa.func.count())
+        .where(one_of(col(request.plant_id), plant_ids), sa.or_(created_and_open, closed))
+        .group_by(col(request.plant_id), col(request.stage))
     )
 
 

@@ -188,6 +188,9 @@ async def _recipients(
         return [request.assignee_id]
     if action is RequestAction.PROCESS:
         return list(await _reviewers(session, request.plant_id))
+    if action in (RequestAction.REJECT, RequestAction.CANCEL):
+        # The assignee too, so that they do not travel for a closed job (#19).
+        return [request.requested_by_id, request.assignee_id]
     return [request.requested_by_id]
 
 

@@ -16,7 +16,7 @@ from models.consumers import Consumer, ConsumerStatus
 from models.events import EventTopic
 from models.geography import Cluster, Plant
 from models.inventory import MovementKind, StockLevel, Warehouse
-from models.schemes.codes import generate_code
+from models.schemes.codes import format_for_reading, generate_code
 from models.schemes.schedules import build_schedule
 from models.schemes.tables import (
     EnrollmentStatus,
@@ -72,6 +72,8 @@ class NewEnrollment:
     scheme_id: int
     warehouse_id: int | None
     idempotency_key: str | None
+    # The consumer already has a live enrolment in this scheme and wants another unit.
+    additional_unit: bool = False
 
 
 async def _by_key(session: AsyncSession, actor: Actor, key: str) -> SchemeEnrollment | None:
@@ -182,6 +184,30 @@ async def _warehouse(
     return int(chosen)
 
 
+async def _refuse_duplicate(session: AsyncSession, consumer_id: int, scheme: Scheme) -> None:
+    """DUPLICATE, naming the code, when the consumer has a live enrolment in ``scheme``
+    (the caller holds the consumer's row lock, so a concurrent enrolment is seen)."""
+    statement = (
+        sa.select(col(SchemeEnrollment.scheme_code))
+        .where(
+            col(SchemeEnrollment.consumer_id) == consumer_id,
+            col(SchemeEnrollment.scheme_id) == scheme.id,
+            col(SchemeEnrollment.status) == EnrollmentStatus.ACTIVE,
+        )
+        .order_by(col(SchemeEnrollment.enrolled_at), col(SchemeEnrollment.id))
+        .limit(1)
+    )
+    existing = (await session.execute(statement)).scalar_one_or_none()
+    if existing is not None:
+        raise DomainError(
+            ErrorCode.DUPLICATE,
+            f"This consumer is already enrolled in {scheme.code} under scheme code "
+            f"{format_for_reading(existing)}; to hand over another unit, enrol again with "
+            "additionalUnit: true.",
+            input_field("consumerId"),
+        )
+
+
 async def _insert_with_code(session: AsyncSession, enrollment: SchemeEnrollment) -> None:
     """Insert with a fresh scheme code, trying another on the rare clash."""
     for attempt in range(CODE_ATTEMPTS):
@@ -203,16 +229,23 @@ async def _enroll(
     async with write_session(ctx.sessions) as session:
         if key is not None and (first := await _by_key(session, actor, key)) is not None:
             return _replayed(first, new)
+        # The consumer's row is locked (PostgreSQL; SQLite writers queue at BEGIN), so
+        # that two enrolments of one consumer at once see each other: a twin with the
+        # same key is answered as its retry, another is a duplicate.
         consumer = (
             await session.execute(
-                sa.select(Consumer).where(
+                sa.select(Consumer)
+                .where(
                     col(Consumer.id) == new.consumer_id,
                     actor.scope.restrict(col(Consumer.plant_id)),
                 )
+                .with_for_update()
             )
         ).scalar_one_or_none()
         if consumer is None or consumer.id is None:
             raise not_found("Consumer", input_field("consumerId"))
+        if key is not None and (first := await _by_key(session, actor, key)) is not None:
+            return _replayed(first, new)
         if consumer.status is not ConsumerStatus.ACTIVE:
             raise invalid(
                 f"Only an ACTIVE consumer can enrol; this one is {consumer.status.value}.",
@@ -221,6 +254,8 @@ async def _enroll(
         state_id = await _consumer_state(session, consumer)
         scheme = await _check_scheme(ctx, session, new.scheme_id, state_id)
         assert scheme.id is not None  # noqa: S101
+        if not new.additional_unit:
+            await _refuse_duplicate(session, consumer.id, scheme)
         warehouse_id = await _warehouse(session, new.warehouse_id, scheme.product_id, state_id)
         now = utcnow()
         enrollment = SchemeEnrollment(

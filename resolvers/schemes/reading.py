@@ -17,6 +17,7 @@ from models.expressions import one_of
 from models.geography import Cluster, Plant
 from models.schemes.codes import is_valid, is_well_formed, normalise
 from models.schemes.tables import (
+    EnrollmentStatus,
     Scheme,
     SchemeEnrollment,
     SchemeInstallment,
@@ -39,7 +40,12 @@ from resolvers.pagination import (
     validate_page_args,
 )
 from resolvers.pagination import order_by_clauses as order_by
-from resolvers.schemes.repayment import RepaymentStatus, arrears_start_column, status_clause
+from resolvers.schemes.repayment import (
+    RepaymentStatus,
+    arrears_start_column,
+    overdue_clause,
+    status_clause,
+)
 
 READERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.STATE_INCHARGE, Role.ADMIN})
 
@@ -216,6 +222,7 @@ class EnrollmentFilter:
     scheme_types: list[SchemeType] | None = None
     consumer_status: ConsumerStatus | None = None
     repayment_statuses: list[RepaymentStatus] | None = None
+    has_amount_overdue: bool | None = None
 
 
 def filtered_enrollments(
@@ -239,6 +246,8 @@ def filtered_enrollments(
         statement = statement.where(col(SchemeEnrollment.consumer_id).in_(with_status))
     if filter.repayment_statuses:
         statement = statement.where(status_clause(filter.repayment_statuses, as_of))
+    if filter.has_amount_overdue is not None:
+        statement = statement.where(overdue_clause(filter.has_amount_overdue, as_of))
     return statement
 
 
@@ -340,6 +349,7 @@ async def enrollment_by_code(ctx: RequestContext, code: str) -> SchemeEnrollment
 class SchemeStat:
     scheme: Scheme
     enrollments: int
+    cancelled: int
     units: int
     collected_minor: int
     outstanding_minor: int
@@ -348,8 +358,9 @@ class SchemeStat:
 async def scheme_stats(
     ctx: RequestContext, days: DayRange, state_id: int | None
 ) -> list[SchemeStat]:
-    """Per scheme, in scope: enrolments in the range (units, what they still owe), and
-    money collected in the range (on any enrolment in scope)."""
+    """Per scheme, in scope: live enrolments made in the range (units they hold, what
+    they still owe), those of the range since cancelled (their units went back, they owe
+    nothing), and money collected in the range (on any enrolment in scope)."""
     actor = require_reader(ctx)
     start, end = days.instants(ctx.settings.zone)
     scope = actor.scope.restrict(col(SchemeEnrollment.plant_id))
@@ -360,11 +371,17 @@ async def scheme_stats(
             .where(col(Cluster.state_id) == state_id)
         )
         scope = sa.and_(scope, col(SchemeEnrollment.plant_id).in_(in_state))
+    live = col(SchemeEnrollment.status) == EnrollmentStatus.ACTIVE
+
+    def when_live(value: Any) -> Any:
+        return sa.func.sum(sa.case((live, value), else_=0))
+
     enrolled = (
         sa.select(
             col(SchemeEnrollment.scheme_id),
+            when_live(1).label("live"),
             sa.func.count().label("n"),
-            sa.func.sum(
+            when_live(
                 col(SchemeEnrollment.total_price_minor) - col(SchemeEnrollment.amount_paid_minor)
             ).label("owed"),
         )
@@ -382,7 +399,10 @@ async def scheme_stats(
         .group_by(col(SchemeEnrollment.scheme_id))
     )
     async with ctx.sessions() as session:
-        counts = {s: (int(n), int(owed or 0)) for s, n, owed in (await session.execute(enrolled))}
+        counts = {
+            s: (int(live or 0), int(n), int(owed or 0))
+            for s, live, n, owed in (await session.execute(enrolled))
+        }
         money = {s: int(total or 0) for s, total in (await session.execute(collected))}
         scheme_ids = sorted(set(counts) | set(money))
         schemes = (
@@ -391,13 +411,18 @@ async def scheme_stats(
             .all()
         )
     by_id = {s.id: s for s in schemes}
-    return [
-        SchemeStat(
-            scheme=by_id[s],
-            enrollments=counts.get(s, (0, 0))[0],
-            units=counts.get(s, (0, 0))[0],
-            collected_minor=money.get(s, 0),
-            outstanding_minor=counts.get(s, (0, 0))[1],
+    stats = []
+    for s in scheme_ids:
+        live_count, total_count, owed = counts.get(s, (0, 0, 0))
+        stats.append(
+            SchemeStat(
+                scheme=by_id[s],
+                enrollments=live_count,
+                cancelled=total_count - live_count,
+                # One unit per enrolment; a cancelled one's went back to stock.
+                units=live_count,
+                collected_minor=money.get(s, 0),
+                outstanding_minor=owed,
+            )
         )
-        for s in scheme_ids
-    ]
+    return stats

@@ -37,6 +37,9 @@ class RepaymentState:
     next_due_date: date | None
     days_in_arrears: int
     status: RepaymentStatus
+    # What the instalments due up to and including ``as_of`` ask, less what was paid
+    # toward them: what the customer should pay today to be up to date.
+    amount_overdue_minor: int = 0
 
 
 def status_of(*, cancelled: bool, paid_off: bool, days_in_arrears: int) -> RepaymentStatus:
@@ -51,23 +54,45 @@ def status_of(*, cancelled: bool, paid_off: bool, days_in_arrears: int) -> Repay
     return RepaymentStatus.ON_TRACK
 
 
+def outstanding_minor(status: EnrollmentStatus | str, total_minor: int, paid_minor: int) -> int:
+    """What is still to be paid: nothing once cancelled (``status`` as stored or its value)."""
+    if EnrollmentStatus(getattr(status, "value", status)) is EnrollmentStatus.CANCELLED:
+        return 0
+    return total_minor - paid_minor
+
+
 def repayment_state(
     enrollment: SchemeEnrollment, installments: Sequence[SchemeInstallment], as_of: date
 ) -> RepaymentState:
-    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar)."""
+    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar).
+
+    A cancelled enrolment owes nothing: its unit went back to stock, so nothing is
+    outstanding, nothing falls due and it is never in arrears (its payments stay)."""
     paid = enrollment.amount_paid_minor
+    if enrollment.status is EnrollmentStatus.CANCELLED:
+        return RepaymentState(
+            amount_paid_minor=paid,
+            outstanding_minor=0,
+            next_due_date=None,
+            days_in_arrears=0,
+            status=RepaymentStatus.CANCELLED,
+        )
     uncovered = sorted(
         (i for i in installments if i.cumulative_due_minor > paid), key=lambda i: i.due_date
     )
     overdue = [i for i in uncovered if i.due_date <= as_of]
     days = (as_of - overdue[0].due_date).days if overdue else 0
+    # Instalments are covered earliest first, so what is owed today is the last due
+    # instalment's cumulative amount less everything paid.
+    due_minor = max((i.cumulative_due_minor for i in overdue), default=paid)
     return RepaymentState(
         amount_paid_minor=paid,
         outstanding_minor=enrollment.total_price_minor - paid,
         next_due_date=uncovered[0].due_date if uncovered else None,
         days_in_arrears=days,
+        amount_overdue_minor=due_minor - paid,
         status=status_of(
-            cancelled=enrollment.status is EnrollmentStatus.CANCELLED,
+            cancelled=False,
             paid_off=paid >= enrollment.total_price_minor,
             days_in_arrears=days,
         ),
@@ -79,7 +104,8 @@ INSTALLMENTS: Any = SchemeInstallment.__table__  # type: ignore[attr-defined]
 
 
 def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
-    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL.
+    """Correlated subquery: the due date of the oldest uncovered due instalment, or NULL
+    (always NULL for a cancelled enrolment, which is never in arrears).
 
     ``as_of`` is a day, or a bound parameter holding one; ``enrollments`` the enrolment
     rows it correlates with (the table, or an alias of it)."""
@@ -88,12 +114,20 @@ def arrears_start_column(as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
         sa.select(sa.func.min(installments.c.due_date))
         .where(
             installments.c.enrollment_id == enrollments.c.id,
+            enrollments.c.status == EnrollmentStatus.ACTIVE.value,
             installments.c.due_date <= as_of,
             installments.c.cumulative_due_minor > enrollments.c.amount_paid_minor,
         )
         .correlate(enrollments)
         .scalar_subquery()
     )
+
+
+def overdue_clause(has_amount_overdue: bool, as_of: Any, enrollments: Any = ENROLLMENTS) -> Any:
+    """WHERE clause: enrolments with (or, when False, without) an amount overdue on
+    ``as_of``: exactly those with a due, uncovered instalment (never a cancelled one)."""
+    start = arrears_start_column(as_of, enrollments)
+    return start.is_not(None) if has_amount_overdue else start.is_(None)
 
 
 def status_clause(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,21 +12,21 @@ from strawberry import relay
 from models import events as models
 from resolvers.events import notifications as resolvers
 from schema.context import Info
-from schema.errors import UserError, mutation_payload
+from schema.enums import NotificationKind
+from schema.errors import UserError
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
-from schema.relay import Connection, connection_from_page, decode_ids, page_args, parse_node_id
+from schema.relay import Connection, ModelNode, connection_from_page, decode_ids, page_args
 
 if TYPE_CHECKING:
     from schema.inventory.purchases import PurchaseRequest
     from schema.packages.requests import PackageRequest
 
-NotificationKind = strawberry.enum(models.NotificationKind, description="What happened.")
-
 
 @strawberry.type(description="A message to you about something that concerns you.")
-class Notification(relay.Node):
+class Notification(ModelNode[models.Notification]):
     id: relay.NodeID[int]
-    kind: NotificationKind  # type: ignore[valid-type]
+    kind: NotificationKind
     title: str
     body: str
     created_at: datetime
@@ -73,15 +73,10 @@ class Notification(relay.Node):
         return PurchaseRequest.from_model(rows[0]) if rows[0] else None
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Notification | None]:
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Notification | None]:
         # Only your own notifications are nodes you can fetch.
-        parsed = [parse_node_id(node_id) for node_id in node_ids]
-        rows = await resolvers.notifications_by_id(
-            info.context, [i for i in parsed if i is not None]
-        )
-        return [cls.from_model(rows[i]) if i in rows else None for i in parsed]
+        rows = await resolvers.notifications_by_id(info.context, ids)
+        return [rows.get(notification_id) for notification_id in ids]
 
 
 @strawberry.type(description="A page of notifications, newest first.")
@@ -136,14 +131,14 @@ class NotificationsMutation:
         description=requirement("Mark your notifications read: the ones listed, or all."),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation()
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        async def work() -> dict[str, Any]:
-            ids = decode_ids(input.ids, "Notification", ["input", "ids"])
-            marked = await resolvers.mark_notifications_read(
-                info.context, ids=ids, everything=bool(input.all)
-            )
-            return {"marked": marked, "unread": await resolvers.unread_count(info.context)}
-
-        return await mutation_payload(MarkNotificationsReadPayload, work)
+        ids = decode_ids(input.ids, "Notification", ["input", "ids"])
+        marked = await resolvers.mark_notifications_read(
+            info.context, ids=ids, everything=bool(input.all)
+        )
+        return MarkNotificationsReadPayload(
+            marked=marked, unread=await resolvers.unread_count(info.context)
+        )

@@ -19,26 +19,23 @@ from resolvers.context import RequestContext
 from resolvers.events import subscriptions as resolvers
 from resolvers.packages.rules import READERS
 from schema.context import Info
+from schema.enums import AssignmentKind, RequestAction
 from schema.events.notifications import Notification
-from schema.packages.requests import PackageRequest, RequestAction
+from schema.packages.requests import PackageRequest
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import decode_id, decode_ids
 from schema.staff import User, staff_member
-
-AssignmentKind = strawberry.enum(
-    resolvers.AssignmentKind,
-    description="What happened to a request, for the field agent it concerns.",
-)
 
 RESUME = "Resume after this event: pass it as `after` when subscribing again."
 
 
 @strawberry.type(
-    description="A request assigned or reassigned to you, taken off you, or sent back to you."
+    description="A request assigned or reassigned to you, taken off you, sent back to you, "
+    "or rejected or cancelled while yours."
 )
 class AssignmentEvent:
     cursor: str = strawberry.field(description=RESUME)
-    kind: AssignmentKind  # type: ignore[valid-type]
+    kind: AssignmentKind
     request: PackageRequest
     at: datetime = strawberry.field(description="When it happened.")
 
@@ -55,7 +52,7 @@ class AssignmentEvent:
 @strawberry.type(description="A step taken on a package request in your scope.")
 class PackageRequestEvent:
     cursor: str = strawberry.field(description=RESUME)
-    action: RequestAction  # type: ignore[valid-type]
+    action: RequestAction
     request: PackageRequest
     at: datetime
     actor_id: strawberry.Private[int | None]
@@ -128,7 +125,8 @@ LIVE_FIELDS = {
 class Subscription:
     @strawberry.subscription(
         description=requirement(
-            "Requests assigned or reassigned to you, taken off you, or sent back to you.",
+            "Requests assigned or reassigned to you, taken off you, sent back to you, or "
+            "rejected or cancelled while yours (see AssignmentKind).",
             *sorted(READERS),
         ),
         permission_classes=[IsAuthenticated, roles_permission(*READERS)],

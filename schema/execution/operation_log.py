@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from core.metrics import observe_operation
@@ -30,6 +32,7 @@ logger = logging.getLogger("gridline.request")
 INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
 # The database could not be reached before execution (a read tried twice): try again.
 SERVICE_UNAVAILABLE_CODE = "SERVICE_UNAVAILABLE"
+REQUEST_REFUSALS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 _NAME_LIMIT = 100  # operation names are the client's: a long one is cut in the log
 
 
@@ -106,6 +109,16 @@ class OperationLog(SchemaExtension):
                 yield
             except asyncio.CancelledError:
                 outcome = "cancelled"
+                raise
+            except REQUEST_REFUSALS as refusal:
+                # No query, no such operation, a mutation over GET: the view answers a
+                # request error; nothing failed here.
+                outcome = "refused"
+                codes = [
+                    "METHOD_NOT_ALLOWED"
+                    if isinstance(refusal, InvalidOperationTypeError)
+                    else "BAD_REQUEST"
+                ]
                 raise
             except Exception:
                 logger.exception("the operation failed outside its resolvers")

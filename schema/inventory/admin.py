@@ -4,7 +4,6 @@ warehouses."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, TypeVar
 
 import strawberry
 
@@ -18,20 +17,20 @@ from schema.admin import (
     CODE_DESCRIPTION,
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     id_change,
     optional_change,
     required_change,
 )
 from schema.context import Info
+from schema.enums import ProductType
 from schema.errors import UserError
-from schema.inventory.catalogue import Product, ProductType, Warehouse
+from schema.inventory.catalogue import Product, Warehouse
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     decode_id,
 )
-
-PayloadT = TypeVar("PayloadT")
 
 # Administration (ADMIN): create and update products and warehouses.
 
@@ -53,7 +52,7 @@ class LocationInput:
 class CreateProductInput:
     sku: str = strawberry.field(description=SKU_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)
-    type: ProductType  # type: ignore[valid-type]
+    type: ProductType
     unit_price: Decimal = strawberry.field(description=UNIT_PRICE_DESCRIPTION)
     reorder_level: int = strawberry.field(default=0, description=REORDER_LEVEL_DESCRIPTION)
     active: bool = strawberry.field(default=True, description="Whether it can be purchased.")
@@ -64,7 +63,7 @@ class UpdateProductInput:
     id: strawberry.ID = strawberry.field(description="The product to change.")
     sku: str | None = strawberry.field(default=strawberry.UNSET, description=SKU_DESCRIPTION)
     name: str | None = strawberry.field(default=strawberry.UNSET, description=NAME_DESCRIPTION)
-    type: ProductType | None = strawberry.field(default=strawberry.UNSET)  # type: ignore[valid-type]
+    type: ProductType | None = strawberry.field(default=strawberry.UNSET)
     unit_price: Decimal | None = strawberry.field(
         default=strawberry.UNSET, description=UNIT_PRICE_DESCRIPTION
     )
@@ -137,8 +136,8 @@ def _location_change(value: LocationInput | None) -> resolvers.Location | Unchan
     return _location(given)
 
 
-def _product_fields(info: Info, row: models.Product) -> dict[str, Any]:
-    return {"product": Product.from_model(row, info.context.settings.currency)}
+def _product_saved(info: Info, row: models.Product) -> ProductPayload:
+    return ProductPayload(product=Product.from_model(row, info.context.settings.currency))
 
 
 @strawberry.type
@@ -147,19 +146,17 @@ class InventoryMutation:
         description=requirement("Add a product to the catalogue.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(admin.MANAGE_CATALOGUE))
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            new = admin.NewProduct(
-                sku=input.sku,
-                name=input.name,
-                product_type=input.type,
-                unit_price=input.unit_price,
-                reorder_level=input.reorder_level,
-                active=input.active,
-            )
-            return _product_fields(info, await admin.create_product(info.context, new))
-
-        return await admin_payload(info, ProductPayload, admin.MANAGE_CATALOGUE, work)
+        new = admin.NewProduct(
+            sku=input.sku,
+            name=input.name,
+            product_type=input.type,
+            unit_price=input.unit_price,
+            reorder_level=input.reorder_level,
+            active=input.active,
+        )
+        return _product_saved(info, await admin.create_product(info.context, new))
 
     @strawberry.mutation(
         description=requirement(
@@ -168,40 +165,36 @@ class InventoryMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(admin.MANAGE_CATALOGUE))
     async def update_product(self, info: Info, input: UpdateProductInput) -> ProductPayload:
-        async def work() -> dict[str, Any]:
-            product_id = decode_id(input.id, "Product", input_field("id"))
-            changes = admin.ProductChanges(
-                sku=required_change(input.sku, "sku"),
-                name=required_change(input.name, "name"),
-                product_type=required_change(input.type, "type"),
-                unit_price=required_change(input.unit_price, "unitPrice"),
-                reorder_level=required_change(input.reorder_level, "reorderLevel"),
-                active=required_change(input.active, "active"),
-            )
-            row = await admin.update_product(info.context, product_id, changes)
-            return _product_fields(info, row)
-
-        return await admin_payload(info, ProductPayload, admin.MANAGE_CATALOGUE, work)
+        product_id = decode_id(input.id, "Product", input_field("id"))
+        changes = admin.ProductChanges(
+            sku=required_change(input.sku, "sku"),
+            name=required_change(input.name, "name"),
+            product_type=required_change(input.type, "type"),
+            unit_price=required_change(input.unit_price, "unitPrice"),
+            reorder_level=required_change(input.reorder_level, "reorderLevel"),
+            active=required_change(input.active, "active"),
+        )
+        row = await admin.update_product(info.context, product_id, changes)
+        return _product_saved(info, row)
 
     @strawberry.mutation(
         description=requirement("Open a warehouse in a state.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(admin.MANAGE_CATALOGUE))
     async def create_warehouse(self, info: Info, input: CreateWarehouseInput) -> WarehousePayload:
-        async def work() -> dict[str, Any]:
-            new = admin.NewWarehouse(
-                state_id=decode_id(input.state_id, "State", input_field("stateId")),
-                code=input.code,
-                name=input.name,
-                address=input.address,
-                location=_location(input.location),
-                active=input.active,
-            )
-            row = await admin.create_warehouse(info.context, new)
-            return {"warehouse": Warehouse.from_model(row)}
-
-        return await admin_payload(info, WarehousePayload, admin.MANAGE_CATALOGUE, work)
+        new = admin.NewWarehouse(
+            state_id=decode_id(input.state_id, "State", input_field("stateId")),
+            code=input.code,
+            name=input.name,
+            address=input.address,
+            location=_location(input.location),
+            active=input.active,
+        )
+        row = await admin.create_warehouse(info.context, new)
+        return WarehousePayload(warehouse=Warehouse.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -211,18 +204,16 @@ class InventoryMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(admin.MANAGE_CATALOGUE))
     async def update_warehouse(self, info: Info, input: UpdateWarehouseInput) -> WarehousePayload:
-        async def work() -> dict[str, Any]:
-            warehouse_id = decode_id(input.id, "Warehouse", input_field("id"))
-            changes = admin.WarehouseChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                state_id=id_change(input.state_id, "State", "stateId"),
-                address=optional_change(input.address),
-                location=_location_change(input.location),
-                active=required_change(input.active, "active"),
-            )
-            row = await admin.update_warehouse(info.context, warehouse_id, changes)
-            return {"warehouse": Warehouse.from_model(row)}
-
-        return await admin_payload(info, WarehousePayload, admin.MANAGE_CATALOGUE, work)
+        warehouse_id = decode_id(input.id, "Warehouse", input_field("id"))
+        changes = admin.WarehouseChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            state_id=id_change(input.state_id, "State", "stateId"),
+            address=optional_change(input.address),
+            location=_location_change(input.location),
+            active=required_change(input.active, "active"),
+        )
+        row = await admin.update_warehouse(info.context, warehouse_id, changes)
+        return WarehousePayload(warehouse=Warehouse.from_model(row))

@@ -7,43 +7,36 @@ mutations in ``schema.inventory.stock``, purchase requests in ``schema.inventory
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 
 from models import inventory as models
 from models.staff import Role
+from resolvers.context import RequestContext
 from resolvers.inventory import catalogue as resolvers
 from resolvers.pagination import Page
 from schema.context import Info
-from schema.errors import mutation_payload
+from schema.enums import ProductType, StockMovementKind
 from schema.geography import State
 from schema.money import Money
+from schema.mutation import Guard
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     page_args,
-    resolve_models,
 )
 from schema.staff import User, staff_member
 
 if TYPE_CHECKING:
     from schema.inventory.purchases import PurchaseRequest
 
-ProductType = strawberry.enum(models.ProductType, description="What kind of appliance it is.")
-StockMovementKind = strawberry.enum(
-    models.MovementKind,
-    name="StockMovementKind",
-    description="What a stock movement records: RECEIPT (a purchase delivered), ISSUE (a "
-    "unit handed to a consumer with a scheme), TRANSFER_OUT and TRANSFER_IN (the two sides "
-    "of a transfer between warehouses), ADJUSTMENT (a correction after a count, damage or "
-    "loss).",
-)
 
 STATE_NARROWING = (
     "In a list filtered by state (`products`, `inventory` with `filter.stateId`), only the "
@@ -58,7 +51,7 @@ class Location:
 
 
 @strawberry.type(description="A place where stock is kept. Each belongs to a state.")
-class Warehouse(relay.Node):
+class Warehouse(ModelNode[models.Warehouse]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -115,14 +108,8 @@ class Warehouse(relay.Node):
         return movement_connection(await resolvers.movements_page(info.context, key))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Warehouse | None]:
-        async def load(ids: list[int]) -> list[models.Warehouse | None]:
-            return await resolvers.warehouses_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Warehouse | None]:
+        return await resolvers.warehouses_by_id(info.context, ids)
 
 
 @strawberry.type(description="How many units of a product a warehouse holds.")
@@ -159,11 +146,11 @@ class StockLevel:
 
 
 @strawberry.type(description="An appliance the company stocks and sells through schemes.")
-class Product(relay.Node):
+class Product(ModelNode[models.Product]):
     id: relay.NodeID[int]
     sku: str = strawberry.field(description="Stock-keeping unit: unique, upper case.")
     name: str
-    product_type: ProductType = strawberry.field(name="type")  # type: ignore[valid-type]
+    product_type: ProductType = strawberry.field(name="type")
     unit_price: Money = strawberry.field(description="The price of one unit.")
     reorder_level: int = strawberry.field(
         description="At or below this many units available, the product needs re-ordering."
@@ -227,23 +214,20 @@ class Product(relay.Node):
         return movement_connection(await resolvers.movements_page(info.context, key))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Product | None]:
-        async def load(ids: list[int]) -> list[models.Product | None]:
-            return await resolvers.products_by_id(info.context, ids)
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Product | None]:
+        return await resolvers.products_by_id(info.context, ids)
 
-        rows = await resolve_models(node_ids, load)
-        currency = info.context.settings.currency
-        return [cls.from_model(row, currency) if row else None for row in rows]
+    @classmethod
+    def from_row(cls, info: Info, row: models.Product) -> Product:
+        return cls.from_model(row, info.context.settings.currency)
 
 
 @strawberry.type(
     description="One entry of the append-only stock ledger. A level is the sum of its movements."
 )
-class StockMovement(relay.Node):
+class StockMovement(ModelNode[models.StockMovement]):
     id: relay.NodeID[int]
-    kind: StockMovementKind  # type: ignore[valid-type]
+    kind: StockMovementKind
     quantity: int = strawberry.field(
         description="Units moved, signed: positive into the warehouse, negative out of it."
     )
@@ -304,14 +288,8 @@ class StockMovement(relay.Node):
         return PurchaseRequest.from_model(row) if row else None
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[StockMovement | None]:
-        async def load(ids: list[int]) -> list[models.StockMovement | None]:
-            return await resolvers.movements_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.StockMovement | None]:
+        return await resolvers.movements_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of products.")
@@ -346,7 +324,7 @@ class ProductFilter:
         "stock and lowStock, and the overview's figures. Products with no stock there "
         "are still listed, with 0 units.",
     )
-    types: list[ProductType] | None = strawberry.field(  # type: ignore[valid-type]
+    types: list[ProductType] | None = strawberry.field(
         default=None, description="Only products of these types."
     )
     low_stock_only: bool | None = strawberry.field(
@@ -435,21 +413,12 @@ class InventoryQuery:
         return [Warehouse.from_model(row) for row in rows]
 
 
-PayloadT = TypeVar("PayloadT")
+def roles_only(action: str, roles: tuple[Role, ...]) -> Guard:
+    """The guard of an inventory mutation: one of ``roles``, checked before the input is
+    read, so that other roles get FORBIDDEN whatever they send. The resolver checks role
+    and scope again."""
 
+    def guard(ctx: RequestContext) -> None:
+        resolvers.require_role(ctx, action, *roles)
 
-async def role_payload(
-    info: Info,
-    payload_type: Callable[..., PayloadT],
-    action: str,
-    roles: tuple[Role, ...],
-    work: Callable[[], Awaitable[dict[str, Any]]],
-) -> PayloadT:
-    """``mutation_payload``, the role checked before the input is read: other roles get
-    FORBIDDEN whatever they send. The resolver checks role and scope again."""
-
-    async def checked() -> dict[str, Any]:
-        resolvers.require_role(info.context, action, *roles)
-        return await work()
-
-    return await mutation_payload(payload_type, checked)
+    return guard

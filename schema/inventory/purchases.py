@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -21,31 +20,26 @@ from resolvers.inventory.catalogue import (
 from resolvers.validation import input_field
 from schema.admin import ERRORS_DESCRIPTION
 from schema.context import Info
+from schema.enums import PurchaseRequestStatus
 from schema.errors import UserError
 from schema.inventory.catalogue import (
     Product,
     StockLevel,
     StockMovement,
     Warehouse,
-    role_payload,
+    roles_only,
 )
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
 from schema.staff import User, staff_member
-
-PurchaseRequestStatus = strawberry.enum(
-    models.PurchaseStatus,
-    name="PurchaseRequestStatus",
-    description="PENDING (waiting for the state in-charge), APPROVED (to be delivered, "
-    "possibly in parts), REJECTED, RECEIVED (all of it delivered).",
-)
 
 SCOPE_NOTE = (
     "A purchase request belongs to its warehouse's state: outside your state it is NOT_FOUND."
@@ -53,13 +47,13 @@ SCOPE_NOTE = (
 
 
 @strawberry.type(description="A request to buy stock of a product for a warehouse.")
-class PurchaseRequest(relay.Node):
+class PurchaseRequest(ModelNode[models.PurchaseRequest]):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The reference people read out: PUR-000042.")
     quantity: int = strawberry.field(description="Units asked for (and, once approved, approved).")
     quantity_received: int = strawberry.field(description="Units delivered so far.")
     reason: str
-    status: PurchaseRequestStatus  # type: ignore[valid-type]
+    status: PurchaseRequestStatus
     decided_at: datetime | None = strawberry.field(description="When it was approved or rejected.")
     decision_note: str | None = strawberry.field(
         description="The approver's note, or the reason it was rejected."
@@ -126,14 +120,8 @@ class PurchaseRequest(relay.Node):
         return [StockMovement.from_model(row) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PurchaseRequest | None]:
-        async def load(ids: list[int]) -> list[models.PurchaseRequest | None]:
-            return await resolvers.purchase_requests_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.PurchaseRequest | None]:
+        return await resolvers.purchase_requests_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of purchase requests.")
@@ -143,7 +131,7 @@ class PurchaseRequestConnection(Connection[PurchaseRequest]):
 
 @strawberry.input(description="Narrows the purchase-request list.")
 class PurchaseRequestFilter:
-    statuses: list[PurchaseRequestStatus] | None = None  # type: ignore[valid-type]
+    statuses: list[PurchaseRequestStatus] | None = None
     state_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only requests for warehouses of this state."
     )
@@ -266,8 +254,8 @@ def _request_id(value: strawberry.ID) -> int:
     return decode_id(value, "PurchaseRequest", input_field("purchaseRequestId"))
 
 
-def _request_fields(row: models.PurchaseRequest) -> dict[str, Any]:
-    return {"purchase_request": PurchaseRequest.from_model(row)}
+def _request_saved(row: models.PurchaseRequest) -> PurchaseRequestPayload:
+    return PurchaseRequestPayload(purchase_request=PurchaseRequest.from_model(row))
 
 
 @strawberry.type
@@ -280,25 +268,17 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.REQUEST_PURCHASE, resolvers.REQUESTER_ROLES))
     async def create_purchase_request(
         self, info: Info, input: CreatePurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewPurchaseRequest(
-                product_id=decode_id(input.product_id, "Product", input_field("productId")),
-                warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
-                quantity=input.quantity,
-                reason=input.reason,
-            )
-            return _request_fields(await resolvers.create_purchase_request(info.context, new))
-
-        return await role_payload(
-            info,
-            PurchaseRequestPayload,
-            resolvers.REQUEST_PURCHASE,
-            resolvers.REQUESTER_ROLES,
-            work,
+        new = resolvers.NewPurchaseRequest(
+            product_id=decode_id(input.product_id, "Product", input_field("productId")),
+            warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
+            quantity=input.quantity,
+            reason=input.reason,
         )
+        return _request_saved(await resolvers.create_purchase_request(info.context, new))
 
     @strawberry.mutation(
         description=requirement(
@@ -308,18 +288,14 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES))
     async def approve_purchase_request(
         self, info: Info, input: ApprovePurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            row = await resolvers.approve_purchase_request(
-                info.context, _request_id(input.purchase_request_id), input.note
-            )
-            return _request_fields(row)
-
-        return await role_payload(
-            info, PurchaseRequestPayload, resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES, work
+        row = await resolvers.approve_purchase_request(
+            info.context, _request_id(input.purchase_request_id), input.note
         )
+        return _request_saved(row)
 
     @strawberry.mutation(
         description=requirement(
@@ -329,18 +305,14 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES))
     async def reject_purchase_request(
         self, info: Info, input: RejectPurchaseRequestInput
     ) -> PurchaseRequestPayload:
-        async def work() -> dict[str, Any]:
-            row = await resolvers.reject_purchase_request(
-                info.context, _request_id(input.purchase_request_id), input.reason
-            )
-            return _request_fields(row)
-
-        return await role_payload(
-            info, PurchaseRequestPayload, resolvers.DECIDE_PURCHASE, resolvers.DECIDER_ROLES, work
+        row = await resolvers.reject_purchase_request(
+            info.context, _request_id(input.purchase_request_id), input.reason
         )
+        return _request_saved(row)
 
     @strawberry.mutation(
         description=requirement(
@@ -351,26 +323,18 @@ class PurchasesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.RECEIVE_PURCHASE, resolvers.DECIDER_ROLES))
     async def receive_purchase(
         self, info: Info, input: ReceivePurchaseInput
     ) -> ReceivePurchasePayload:
-        async def work() -> dict[str, Any]:
-            received = await resolvers.receive_purchase(
-                info.context,
-                _request_id(input.purchase_request_id),
-                input.quantity_received,
-                input.reference,
-            )
-            return {
-                "purchase_request": PurchaseRequest.from_model(received.request),
-                "movement": StockMovement.from_model(received.moved.movement),
-                "stock_level": StockLevel.from_model(received.moved.level),
-            }
-
-        return await role_payload(
-            info,
-            ReceivePurchasePayload,
-            resolvers.RECEIVE_PURCHASE,
-            resolvers.DECIDER_ROLES,
-            work,
+        received = await resolvers.receive_purchase(
+            info.context,
+            _request_id(input.purchase_request_id),
+            input.quantity_received,
+            input.reference,
+        )
+        return ReceivePurchasePayload(
+            purchase_request=PurchaseRequest.from_model(received.request),
+            movement=StockMovement.from_model(received.moved.movement),
+            stock_level=StockLevel.from_model(received.moved.level),
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from models.staff import Role
@@ -13,7 +11,8 @@ from resolvers.validation import input_field
 from schema.admin import ERRORS_DESCRIPTION
 from schema.context import Info
 from schema.errors import UserError
-from schema.inventory.catalogue import StockLevel, StockMovement, role_payload
+from schema.inventory.catalogue import StockLevel, StockMovement, roles_only
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import decode_id
 
@@ -91,22 +90,18 @@ class StockMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.ADJUST_STOCK, resolvers.STOCK_ROLES))
     async def adjust_stock(self, info: Info, input: AdjustStockInput) -> AdjustStockPayload:
-        async def work() -> dict[str, Any]:
-            moved = await resolvers.adjust_stock(
-                info.context,
-                product_id=decode_id(input.product_id, "Product", input_field("productId")),
-                warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
-                delta=input.delta,
-                reason=input.reason,
-            )
-            return {
-                "stock_level": StockLevel.from_model(moved.level),
-                "movement": StockMovement.from_model(moved.movement),
-            }
-
-        return await role_payload(
-            info, AdjustStockPayload, resolvers.ADJUST_STOCK, resolvers.STOCK_ROLES, work
+        moved = await resolvers.adjust_stock(
+            info.context,
+            product_id=decode_id(input.product_id, "Product", input_field("productId")),
+            warehouse_id=decode_id(input.warehouse_id, "Warehouse", input_field("warehouseId")),
+            delta=input.delta,
+            reason=input.reason,
+        )
+        return AdjustStockPayload(
+            stock_level=StockLevel.from_model(moved.level),
+            movement=StockMovement.from_model(moved.movement),
         )
 
     @strawberry.mutation(
@@ -118,30 +113,26 @@ class StockMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=roles_only(resolvers.TRANSFER_STOCK, resolvers.STOCK_ROLES))
     async def transfer_stock(self, info: Info, input: TransferStockInput) -> TransferStockPayload:
-        async def work() -> dict[str, Any]:
-            transferred = await resolvers.transfer_stock(
-                info.context,
-                product_id=decode_id(input.product_id, "Product", input_field("productId")),
-                from_warehouse_id=decode_id(
-                    input.from_warehouse_id, "Warehouse", input_field("fromWarehouseId")
-                ),
-                to_warehouse_id=decode_id(
-                    input.to_warehouse_id, "Warehouse", input_field("toWarehouseId")
-                ),
-                quantity=input.quantity,
-                reason=input.reason,
-                reference=input.reference,
-            )
-            return {
-                "source": StockLevel.from_model(transferred.out.level),
-                "destination": StockLevel.from_model(transferred.into.level),
-                "movements": [
-                    StockMovement.from_model(transferred.out.movement),
-                    StockMovement.from_model(transferred.into.movement),
-                ],
-            }
-
-        return await role_payload(
-            info, TransferStockPayload, resolvers.TRANSFER_STOCK, resolvers.STOCK_ROLES, work
+        transferred = await resolvers.transfer_stock(
+            info.context,
+            product_id=decode_id(input.product_id, "Product", input_field("productId")),
+            from_warehouse_id=decode_id(
+                input.from_warehouse_id, "Warehouse", input_field("fromWarehouseId")
+            ),
+            to_warehouse_id=decode_id(
+                input.to_warehouse_id, "Warehouse", input_field("toWarehouseId")
+            ),
+            quantity=input.quantity,
+            reason=input.reason,
+            reference=input.reference,
+        )
+        return TransferStockPayload(
+            source=StockLevel.from_model(transferred.out.level),
+            destination=StockLevel.from_model(transferred.into.level),
+            movements=[
+                StockMovement.from_model(transferred.out.movement),
+                StockMovement.from_model(transferred.into.movement),
+            ],
         )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -17,18 +16,19 @@ from schema.admin import (
     CODE_DESCRIPTION,
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     required_change,
 )
 from schema.context import Info
 from schema.errors import UserError
 from schema.money import Money
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
-from schema.relay import decode_id, resolve_models
+from schema.relay import ModelNode, decode_id
 
 
 @strawberry.type(description="A tariff: the load a consumer may draw and its monthly fee.")
-class Package(relay.Node):
+class Package(ModelNode[models.Package]):
     id: relay.NodeID[int]
     code: str
     name: str
@@ -49,12 +49,12 @@ class Package(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Package | None]:
-        rows = await resolve_models(node_ids, info.context.loaders.package_by_id.load_many)
-        currency = info.context.settings.currency
-        return [cls.from_model(row, currency) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Package | None]:
+        return await info.context.loaders.package_by_id.load_many(ids)
+
+    @classmethod
+    def from_row(cls, info: Info, row: models.Package) -> Package:
+        return cls.from_model(row, info.context.settings.currency)
 
 
 @strawberry.type
@@ -114,19 +114,17 @@ class PackagesMutation:
         description=requirement("Create a package (tariff).", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_PACKAGES))
     async def create_package(self, info: Info, input: CreatePackageInput) -> PackagePayload:
-        async def work() -> dict[str, Any]:
-            new = resolvers.NewPackage(
-                code=input.code,
-                name=input.name,
-                load_watts=input.load_watts,
-                monthly_fee=input.monthly_fee,
-                active=input.active,
-            )
-            row = await resolvers.create_package(info.context, new)
-            return {"package": Package.from_model(row, info.context.settings.currency)}
-
-        return await admin_payload(info, PackagePayload, resolvers.MANAGE_PACKAGES, work)
+        new = resolvers.NewPackage(
+            code=input.code,
+            name=input.name,
+            load_watts=input.load_watts,
+            monthly_fee=input.monthly_fee,
+            active=input.active,
+        )
+        row = await resolvers.create_package(info.context, new)
+        return PackagePayload(package=Package.from_model(row, info.context.settings.currency))
 
     @strawberry.mutation(
         description=requirement(
@@ -134,17 +132,15 @@ class PackagesMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(resolvers.MANAGE_PACKAGES))
     async def update_package(self, info: Info, input: UpdatePackageInput) -> PackagePayload:
-        async def work() -> dict[str, Any]:
-            package_id = decode_id(input.id, "Package", input_field("id"))
-            changes = resolvers.PackageChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                load_watts=required_change(input.load_watts, "loadWatts"),
-                monthly_fee=required_change(input.monthly_fee, "monthlyFee"),
-                active=required_change(input.active, "active"),
-            )
-            row = await resolvers.update_package(info.context, package_id, changes)
-            return {"package": Package.from_model(row, info.context.settings.currency)}
-
-        return await admin_payload(info, PackagePayload, resolvers.MANAGE_PACKAGES, work)
+        package_id = decode_id(input.id, "Package", input_field("id"))
+        changes = resolvers.PackageChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            load_watts=required_change(input.load_watts, "loadWatts"),
+            monthly_fee=required_change(input.monthly_fee, "monthlyFee"),
+            active=required_change(input.active, "active"),
+        )
+        row = await resolvers.update_package(info.context, package_id, changes)
+        return PackagePayload(package=Package.from_model(row, info.context.settings.currency))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,25 +16,22 @@ from resolvers.packages import requests as resolvers
 from resolvers.packages.rules import READERS
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import (
+    ConsumerStatus,
+    PackageRequestOrder,
+    RequestAction,
+    RequestStage,
+    ServiceType,
+)
 from schema.geography import Plant
 from schema.packages.catalogue import Package
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import Connection, connection_from_page, decode_ids, page_args, resolve_models
+from schema.relay import Connection, ModelNode, connection_from_page, decode_ids, page_args
 from schema.staff import User, staff_member
 
 if TYPE_CHECKING:
-    from schema.consumers import Consumer, ConsumerStatus
+    from schema.consumers import Consumer
 
-ServiceType = strawberry.enum(models.ServiceType, description="What a package request asks for.")
-RequestStage = strawberry.enum(
-    models.RequestStage,
-    description="Where a request is: REQUESTED, IN_PROCESS and REVIEW are open (the Request, "
-    "In Process and Review tabs); COMPLETED, REJECTED and CANCELLED are closed.",
-)
-RequestAction = strawberry.enum(models.RequestAction, description="A step of a request's history.")
-PackageRequestOrder = strawberry.enum(
-    resolvers.RequestOrder, name="PackageRequestOrder", description="By creation time."
-)
 
 READER_ROLES = tuple(sorted(READERS))
 
@@ -49,9 +46,9 @@ async def _package(info: Info, package_id: int | None) -> Package | None:
 @strawberry.type(description="One step of a request's history: who did what, and when.")
 class RequestEvent:
     at: datetime
-    action: RequestAction  # type: ignore[valid-type]
-    from_stage: RequestStage | None  # type: ignore[valid-type]
-    to_stage: RequestStage  # type: ignore[valid-type]
+    action: RequestAction
+    from_stage: RequestStage | None
+    to_stage: RequestStage
     note: str | None
     actor_id: strawberry.Private[int]
     assignee_id: strawberry.Private[int | None]
@@ -78,11 +75,11 @@ class RequestEvent:
 
 
 @strawberry.type(description="A request for a service on a consumer's connection.")
-class PackageRequest(relay.Node):
+class PackageRequest(ModelNode[models.PackageRequest]):
     id: relay.NodeID[int]
     number: str = strawberry.field(description="The reference read out to people (PR-000123).")
-    service: ServiceType  # type: ignore[valid-type]
-    stage: RequestStage  # type: ignore[valid-type]
+    service: ServiceType
+    stage: RequestStage
     note: str | None = strawberry.field(description="What the requester wrote.")
     version: int = strawberry.field(
         description="Increases with every transition; send it as expectedVersion so that a "
@@ -165,14 +162,8 @@ class PackageRequest(relay.Node):
         return [User.from_model(row, detailed=True) for row in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PackageRequest | None]:
-        async def load(ids: list[int]) -> list[models.PackageRequest | None]:
-            return await resolvers.requests_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.PackageRequest | None]:
+        return await resolvers.requests_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of package requests.")
@@ -182,12 +173,10 @@ class PackageRequestConnection(Connection[PackageRequest]):
 
 @strawberry.input(description="Narrows the package request list (and the tab badges).")
 class PackageRequestFilter:
-    stages: list[RequestStage] | None = None  # type: ignore[valid-type]
+    stages: list[RequestStage] | None = None
     plant_ids: list[strawberry.ID] | None = None
-    services: list[ServiceType] | None = None  # type: ignore[valid-type]
-    consumer_status: (
-        Annotated[ConsumerStatus, strawberry.lazy("schema.consumers")] | None  # type: ignore[valid-type]
-    ) = None
+    services: list[ServiceType] | None = None
+    consumer_status: ConsumerStatus | None = None
     assigned_to_me: bool | None = strawberry.field(
         default=None, description="true: only mine; false: only others' (and unassigned)."
     )
@@ -243,7 +232,7 @@ class PackageRequestsQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        order_by: PackageRequestOrder = resolvers.RequestOrder.NEWEST_FIRST,  # type: ignore[valid-type]
+        order_by: PackageRequestOrder = resolvers.RequestOrder.NEWEST_FIRST,
     ) -> PackageRequestConnection:
         page = await resolvers.list_requests(
             info.context,

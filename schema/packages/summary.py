@@ -23,13 +23,27 @@ class ActivityFigures:
     newly_banned: int = strawberry.field(description="Disconnected during the interval.")
     reconnected: int = strawberry.field(description="Reconnected during the interval.")
     requested: int = strawberry.field(
-        description="Requests created in the interval that are still REQUESTED."
+        description="Requests created in the interval and still REQUESTED (open, unassigned)."
     )
-    in_process: int = strawberry.field(description="... now IN_PROCESS.")
-    in_review: int = strawberry.field(description="... now in REVIEW.")
-    completed: int = strawberry.field(description="... now COMPLETED.")
-    rejected: int = strawberry.field(description="... now REJECTED.")
-    cancelled: int = strawberry.field(description="... now CANCELLED.")
+    in_process: int = strawberry.field(
+        description="Requests created in the interval and now IN_PROCESS (open, with a technician)."
+    )
+    in_review: int = strawberry.field(
+        description="Requests created in the interval and now in REVIEW (open, executed, "
+        "awaiting an in-charge)."
+    )
+    completed: int = strawberry.field(
+        description="Requests COMPLETED within the interval, whenever created: the "
+        "Completed tab's COMPLETED rows for the same interval and plants."
+    )
+    rejected: int = strawberry.field(
+        description="Requests REJECTED within the interval, whenever created: the "
+        "Completed tab's REJECTED rows for the same interval and plants."
+    )
+    cancelled: int = strawberry.field(
+        description="Requests CANCELLED within the interval, whenever created: the "
+        "Completed tab's CANCELLED rows for the same interval and plants."
+    )
 
 
 def _figures(figures: resolvers.ActivityFigures) -> dict[str, int]:
@@ -69,8 +83,9 @@ class PackageSummaryQuery:
     @strawberry.field(
         description=requirement(
             "Per plant in your scope (optionally of one state or cluster): consumers ACTIVE and "
-            "BANNED at the end of the range, bans and reconnections within it, and requests "
-            "created within it by their stage; and a total row.",
+            "BANNED at the end of the range, bans and reconnections within it, requests "
+            "created within it and still open by their stage, requests closed within it by "
+            "how they closed (as the Completed tab lists them); and a total row.",
             *SUMMARY_ROLES,
         ),
         permission_classes=[IsAuthenticated, roles_permission(*SUMMARY_ROLES)],

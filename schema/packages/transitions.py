@@ -7,12 +7,15 @@ from typing import Any
 import strawberry
 
 from models.packages import RequestAction
+from resolvers.context import RequestContext
 from resolvers.packages import requests as requests_resolvers
 from resolvers.packages import transitions as resolvers
 from resolvers.packages.rules import ACTORS, CREATORS
 from schema.context import Info
-from schema.errors import UserError, mutation_payload
-from schema.packages.requests import PackageRequest, ServiceType
+from schema.enums import ServiceType
+from schema.errors import UserError
+from schema.mutation import Guard, payload_mutation
+from schema.packages.requests import PackageRequest
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import decode_id
 
@@ -30,7 +33,7 @@ class PackageRequestPayload:
 @strawberry.input
 class CreatePackageRequestInput:
     consumer_id: strawberry.ID
-    service: ServiceType  # type: ignore[valid-type]
+    service: ServiceType
     requested_package_id: strawberry.ID | None = strawberry.field(
         default=None, description="The package to move to: UPGRADE and DOWNGRADE only."
     )
@@ -74,6 +77,16 @@ def _roles(action: RequestAction) -> list[Any]:
     return sorted(ACTORS[action])
 
 
+def _may(action: RequestAction) -> Guard:
+    """The guard of a transition: the role first, so that another role gets FORBIDDEN,
+    not VALIDATION, whatever it sends."""
+
+    def guard(ctx: RequestContext) -> None:
+        resolvers.authorize(ctx, action)
+
+    return guard
+
+
 @strawberry.type
 class PackageRequestsMutation:
     @strawberry.mutation(
@@ -84,26 +97,23 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=requests_resolvers.authorize_create)
     async def create_package_request(
         self, info: Info, input: CreatePackageRequestInput
     ) -> PackageRequestPayload:
-        async def work() -> dict[str, Any]:
-            requests_resolvers.authorize_create(info.context)  # the role before the input
-            new = requests_resolvers.NewPackageRequest(
-                consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
-                service=input.service,
-                requested_package_id=decode_id(
-                    input.requested_package_id, "Package", ["input", "requestedPackageId"]
-                )
-                if input.requested_package_id is not None
-                else None,
-                note=input.note,
-                idempotency_key=input.idempotency_key,
+        new = requests_resolvers.NewPackageRequest(
+            consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+            service=input.service,
+            requested_package_id=decode_id(
+                input.requested_package_id, "Package", ["input", "requestedPackageId"]
             )
-            row = await requests_resolvers.create_request(info.context, new)
-            return {"request": PackageRequest.from_model(row)}
-
-        return await mutation_payload(PackageRequestPayload, work)
+            if input.requested_package_id is not None
+            else None,
+            note=input.note,
+            idempotency_key=input.idempotency_key,
+        )
+        row = await requests_resolvers.create_request(info.context, new)
+        return PackageRequestPayload(request=PackageRequest.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -112,10 +122,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.ASSIGN))
     async def assign_package_request(
         self, info: Info, input: AssignPackageRequestInput
     ) -> PackageRequestPayload:
-        return await _assign(info, RequestAction.ASSIGN, input)
+        return await _transition(info, RequestAction.ASSIGN, _assigned(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -124,10 +135,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.REASSIGN))
     async def reassign_package_request(
         self, info: Info, input: AssignPackageRequestInput
     ) -> PackageRequestPayload:
-        return await _assign(info, RequestAction.REASSIGN, input)
+        return await _transition(info, RequestAction.REASSIGN, _assigned(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -137,10 +149,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.REJECT))
     async def reject_package_request(
         self, info: Info, input: ReasonTransitionInput
     ) -> PackageRequestPayload:
-        return await _with_reason(info, RequestAction.REJECT, input)
+        return await _transition(info, RequestAction.REJECT, _reasoned(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -148,10 +161,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.CANCEL))
     async def cancel_package_request(
         self, info: Info, input: ReasonTransitionInput
     ) -> PackageRequestPayload:
-        return await _with_reason(info, RequestAction.CANCEL, input)
+        return await _transition(info, RequestAction.CANCEL, _reasoned(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -160,10 +174,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.PROCESS))
     async def process_package_request(
         self, info: Info, input: NoteTransitionInput
     ) -> PackageRequestPayload:
-        return await _with_note(info, RequestAction.PROCESS, input)
+        return await _transition(info, RequestAction.PROCESS, _noted(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -173,10 +188,11 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.COMPLETE))
     async def complete_package_request(
         self, info: Info, input: NoteTransitionInput
     ) -> PackageRequestPayload:
-        return await _with_note(info, RequestAction.COMPLETE, input)
+        return await _transition(info, RequestAction.COMPLETE, _noted(input))
 
     @strawberry.mutation(
         description=requirement(
@@ -185,58 +201,40 @@ class PackageRequestsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=_may(RequestAction.SEND_BACK))
     async def send_back_package_request(
         self, info: Info, input: ReasonTransitionInput
     ) -> PackageRequestPayload:
-        return await _with_reason(info, RequestAction.SEND_BACK, input)
+        return await _transition(info, RequestAction.SEND_BACK, _reasoned(input))
 
 
-async def _assign(
-    info: Info, action: RequestAction, input: AssignPackageRequestInput
+def _assigned(input: AssignPackageRequestInput) -> resolvers.TransitionInput:
+    return resolvers.TransitionInput(
+        request_id=_request_id(input.request_id),
+        assignee_id=decode_id(input.assignee_id, "User", ["input", "assigneeId"]),
+        note=input.note,
+        expected_version=input.expected_version,
+    )
+
+
+def _noted(input: NoteTransitionInput) -> resolvers.TransitionInput:
+    return resolvers.TransitionInput(
+        request_id=_request_id(input.request_id),
+        note=input.note,
+        expected_version=input.expected_version,
+    )
+
+
+def _reasoned(input: ReasonTransitionInput) -> resolvers.TransitionInput:
+    return resolvers.TransitionInput(
+        request_id=_request_id(input.request_id),
+        note=input.reason,
+        expected_version=input.expected_version,
+    )
+
+
+async def _transition(
+    info: Info, action: RequestAction, given: resolvers.TransitionInput
 ) -> PackageRequestPayload:
-    async def given() -> resolvers.TransitionInput:
-        return resolvers.TransitionInput(
-            request_id=_request_id(input.request_id),
-            assignee_id=decode_id(input.assignee_id, "User", ["input", "assigneeId"]),
-            note=input.note,
-            expected_version=input.expected_version,
-        )
-
-    return await _run(info, action, given)
-
-
-async def _with_note(
-    info: Info, action: RequestAction, input: NoteTransitionInput
-) -> PackageRequestPayload:
-    async def given() -> resolvers.TransitionInput:
-        return resolvers.TransitionInput(
-            request_id=_request_id(input.request_id),
-            note=input.note,
-            expected_version=input.expected_version,
-        )
-
-    return await _run(info, action, given)
-
-
-async def _with_reason(
-    info: Info, action: RequestAction, input: ReasonTransitionInput
-) -> PackageRequestPayload:
-    async def given() -> resolvers.TransitionInput:
-        return resolvers.TransitionInput(
-            request_id=_request_id(input.request_id),
-            note=input.reason,
-            expected_version=input.expected_version,
-        )
-
-    return await _run(info, action, given)
-
-
-async def _run(info: Info, action: RequestAction, given: Any) -> PackageRequestPayload:
-    """Decode the input inside the payload wrapper, so a bad id is a UserError too."""
-
-    async def work() -> dict[str, Any]:
-        resolvers.authorize(info.context, action)  # the role first: FORBIDDEN, not VALIDATION
-        row = await resolvers.transition(info.context, action, await given())
-        return {"request": PackageRequest.from_model(row)}
-
-    return await mutation_payload(PackageRequestPayload, work)
+    row = await resolvers.transition(info.context, action, given)
+    return PackageRequestPayload(request=PackageRequest.from_model(row))

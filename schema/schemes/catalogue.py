@@ -3,10 +3,9 @@ administration."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -20,22 +19,21 @@ from schema.admin import (
     CODE_DESCRIPTION,
     ERRORS_DESCRIPTION,
     NAME_DESCRIPTION,
-    admin_payload,
+    admin_only,
     id_change,
     optional_change,
     required_change,
 )
 from schema.context import Info
 from schema.dates import DateRange
+from schema.enums import InstallmentFrequency, SchemeType
 from schema.errors import UserError
 from schema.geography import State
 from schema.inventory.catalogue import Product
 from schema.money import Money
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement, roles_permission
-from schema.relay import decode_id, decode_ids, resolve_models
-
-SchemeType = strawberry.enum(models.SchemeType, description="The kind of offer.")
-InstallmentFrequency = strawberry.enum(models.InstallmentFrequency)
+from schema.relay import ModelNode, decode_id, decode_ids
 
 READER_ROLES = sorted(reading.READERS)
 SchemeReader = roles_permission(*READER_ROLES)
@@ -46,13 +44,13 @@ def money(info: Info, minor: int) -> Money:
 
 
 @strawberry.type(description="An appliance sold with the connection: down payment + instalments.")
-class Scheme(relay.Node):
+class Scheme(ModelNode[models.Scheme]):
     id: relay.NodeID[int]
     code: str
     name: str
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     valid_to: date | None = strawberry.field(description="Open-ended when null.")
     active: bool
@@ -98,19 +96,13 @@ class Scheme(relay.Node):
         return [State.from_model(row) for row in rows if row is not None]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Scheme | None]:
-        async def load(ids: list[int]) -> list[models.Scheme | None]:
-            return await reading.schemes_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.Scheme | None]:
+        return await reading.schemes_by_id(info.context, ids)
 
 
 @strawberry.input(description="Narrows the scheme catalogue.")
 class SchemeFilter:
-    type: SchemeType | None = None  # type: ignore[valid-type]
+    type: SchemeType | None = None
     state_id: strawberry.ID | None = None
     active_on: date | None = strawberry.field(
         default=None, description="Only schemes active and valid on this day."
@@ -120,8 +112,15 @@ class SchemeFilter:
 @strawberry.type(description="One scheme's figures for a range of days, in your scope.")
 class SchemeStat:
     scheme: Scheme
-    enrollments: int = strawberry.field(description="Enrolments made in the range.")
-    units: int = strawberry.field(description="Units handed out to them.")
+    enrollments: int = strawberry.field(
+        description="Live enrolments made in the range (not counting those since cancelled)."
+    )
+    cancelled: int = strawberry.field(
+        description="Enrolments made in the range and since cancelled (their units went back)."
+    )
+    units: int = strawberry.field(
+        description="Units handed over to the live enrolments of the range (one each)."
+    )
     collected_minor: strawberry.Private[int]
     outstanding_minor: strawberry.Private[int]
 
@@ -129,7 +128,10 @@ class SchemeStat:
     def collected(self, info: Info) -> Money:
         return money(info, self.collected_minor)
 
-    @strawberry.field(description="What the enrolments of the range still owe.")
+    @strawberry.field(
+        description="What the live enrolments of the range still owe (a cancelled one owes "
+        "nothing)."
+    )
     def outstanding(self, info: Info) -> Money:
         return money(info, self.outstanding_minor)
 
@@ -172,6 +174,7 @@ class SchemesQuery:
             SchemeStat(
                 scheme=Scheme.from_model(s.scheme),
                 enrollments=s.enrollments,
+                cancelled=s.cancelled,
                 units=s.units,
                 collected_minor=s.collected_minor,
                 outstanding_minor=s.outstanding_minor,
@@ -187,12 +190,12 @@ class SchemesQuery:
 class CreateSchemeInput:
     code: str = strawberry.field(description=CODE_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)
-    type: SchemeType  # type: ignore[valid-type]
+    type: SchemeType
     product_id: strawberry.ID
     total_price: Decimal
     down_payment: Decimal = strawberry.field(description="At most the total price.")
     installment_count: int
-    frequency: InstallmentFrequency  # type: ignore[valid-type]
+    frequency: InstallmentFrequency
     valid_from: date
     state_ids: list[strawberry.ID] = strawberry.field(description="At least one.")
     valid_to: date | None = None
@@ -204,12 +207,12 @@ class UpdateSchemeInput:
     id: strawberry.ID
     code: str | None = strawberry.UNSET
     name: str | None = strawberry.UNSET
-    type: SchemeType | None = strawberry.UNSET  # type: ignore[valid-type]
+    type: SchemeType | None = strawberry.UNSET
     product_id: strawberry.ID | None = strawberry.UNSET
     total_price: Decimal | None = strawberry.UNSET
     down_payment: Decimal | None = strawberry.UNSET
     installment_count: int | None = strawberry.UNSET
-    frequency: InstallmentFrequency | None = strawberry.UNSET  # type: ignore[valid-type]
+    frequency: InstallmentFrequency | None = strawberry.UNSET
     valid_from: date | None = strawberry.UNSET
     valid_to: date | None = strawberry.field(
         default=strawberry.UNSET, description="Null: open-ended."
@@ -234,25 +237,25 @@ class SchemesAdminMutation:
         description=requirement("Add a scheme to the catalogue.", Role.ADMIN),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(catalogue.MANAGE_SCHEMES))
     async def create_scheme(self, info: Info, input: CreateSchemeInput) -> SchemePayload:
-        async def work() -> dict[str, Any]:
-            terms = catalogue.SchemeTerms(
-                code=input.code,
-                name=input.name,
-                scheme_type=input.type,
-                product_id=decode_id(input.product_id, "Product", ["input", "productId"]),
-                total_price=input.total_price,
-                down_payment=input.down_payment,
-                installment_count=input.installment_count,
-                frequency=input.frequency,
-                valid_from=input.valid_from,
-                valid_to=input.valid_to,
-                state_ids=_state_ids(input.state_ids),
-                active=input.active,
-            )
-            return {"scheme": Scheme.from_model(await catalogue.create_scheme(info.context, terms))}
-
-        return await admin_payload(info, SchemePayload, catalogue.MANAGE_SCHEMES, work)
+        terms = catalogue.SchemeTerms(
+            code=input.code,
+            name=input.name,
+            scheme_type=input.type,
+            product_id=decode_id(input.product_id, "Product", ["input", "productId"]),
+            total_price=input.total_price,
+            down_payment=input.down_payment,
+            installment_count=input.installment_count,
+            frequency=input.frequency,
+            valid_from=input.valid_from,
+            valid_to=input.valid_to,
+            state_ids=_state_ids(input.state_ids),
+            active=input.active,
+        )
+        return SchemePayload(
+            scheme=Scheme.from_model(await catalogue.create_scheme(info.context, terms))
+        )
 
     @strawberry.mutation(
         description=requirement(
@@ -260,25 +263,23 @@ class SchemesAdminMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=admin_only(catalogue.MANAGE_SCHEMES))
     async def update_scheme(self, info: Info, input: UpdateSchemeInput) -> SchemePayload:
-        async def work() -> dict[str, Any]:
-            states = required_change(input.state_ids, "stateIds")
-            changes = catalogue.SchemeChanges(
-                code=required_change(input.code, "code"),
-                name=required_change(input.name, "name"),
-                scheme_type=required_change(input.type, "type"),
-                product_id=id_change(input.product_id, "Product", "productId"),
-                total_price=required_change(input.total_price, "totalPrice"),
-                down_payment=required_change(input.down_payment, "downPayment"),
-                installment_count=required_change(input.installment_count, "installmentCount"),
-                frequency=required_change(input.frequency, "frequency"),
-                valid_from=required_change(input.valid_from, "validFrom"),
-                valid_to=optional_change(input.valid_to),
-                state_ids=states if isinstance(states, Unchanged) else _state_ids(states),
-                active=required_change(input.active, "active"),
-            )
-            scheme_id = decode_id(input.id, "Scheme", ["input", "id"])
-            row = await catalogue.update_scheme(info.context, scheme_id, changes)
-            return {"scheme": Scheme.from_model(row)}
-
-        return await admin_payload(info, SchemePayload, catalogue.MANAGE_SCHEMES, work)
+        states = required_change(input.state_ids, "stateIds")
+        changes = catalogue.SchemeChanges(
+            code=required_change(input.code, "code"),
+            name=required_change(input.name, "name"),
+            scheme_type=required_change(input.type, "type"),
+            product_id=id_change(input.product_id, "Product", "productId"),
+            total_price=required_change(input.total_price, "totalPrice"),
+            down_payment=required_change(input.down_payment, "downPayment"),
+            installment_count=required_change(input.installment_count, "installmentCount"),
+            frequency=required_change(input.frequency, "frequency"),
+            valid_from=required_change(input.valid_from, "validFrom"),
+            valid_to=optional_change(input.valid_to),
+            state_ids=states if isinstance(states, Unchanged) else _state_ids(states),
+            active=required_change(input.active, "active"),
+        )
+        scheme_id = decode_id(input.id, "Scheme", ["input", "id"])
+        row = await catalogue.update_scheme(info.context, scheme_id, changes)
+        return SchemePayload(scheme=Scheme.from_model(row))

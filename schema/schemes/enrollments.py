@@ -3,10 +3,9 @@ enrolling, paying and cancelling."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -17,33 +16,32 @@ from resolvers.dates import today
 from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
-from resolvers.schemes.repayment import RepaymentState, repayment_state
-from resolvers.schemes.repayment import RepaymentStatus as RepaymentStatusEnum
-from schema.consumers import Consumer, ConsumerStatus
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
+from schema.consumers import Consumer
 from schema.context import Info
 from schema.dates import DateRange
-from schema.errors import UserError, mutation_payload
+from schema.enums import (
+    ConsumerStatus,
+    PaymentKind,
+    RepaymentStatus,
+    SchemeEnrollmentOrder,
+    SchemeType,
+)
+from schema.errors import UserError
 from schema.inventory.catalogue import Product, Warehouse
 from schema.money import Money
+from schema.mutation import payload_mutation
 from schema.permissions import IsAuthenticated, requirement
 from schema.relay import (
     Connection,
+    ModelNode,
     connection_from_page,
     decode_id,
     decode_ids,
     page_args,
-    resolve_models,
 )
-from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, SchemeType, money
+from schema.schemes.catalogue import READER_ROLES, Scheme, SchemeReader, money
 from schema.staff import User, staff_member
-
-PaymentKind = strawberry.enum(models.PaymentKind)
-RepaymentStatus = strawberry.enum(
-    RepaymentStatusEnum,
-    description="ON_TRACK; BEHIND (an instalment due and unpaid); DEFAULTED (behind for over "
-    "90 days); PAID_OFF; CANCELLED.",
-)
-SchemeEnrollmentOrder = strawberry.enum(reading.EnrollmentOrder, name="SchemeEnrollmentOrder")
 
 ENROLLER_ROLES = sorted(writes.ENROLLERS)
 CANCELLER_ROLES = sorted(writes.CANCELLERS)
@@ -67,9 +65,9 @@ class SchemeInstallment:
 
 
 @strawberry.type(description="Money received against an enrolment.")
-class SchemePayment(relay.Node):
+class SchemePayment(ModelNode[models.SchemePayment]):
     id: relay.NodeID[int]
-    kind: PaymentKind  # type: ignore[valid-type]
+    kind: PaymentKind
     paid_at: datetime
     reference: str
     amount_minor: strawberry.Private[int]
@@ -96,18 +94,12 @@ class SchemePayment(relay.Node):
         return await staff_member(info, self.recorded_by_id)
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemePayment | None]:
-        async def load(ids: list[int]) -> list[models.SchemePayment | None]:
-            return await reading.payments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(cls, info: Info, ids: list[int]) -> Sequence[models.SchemePayment | None]:
+        return await reading.payments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A consumer's enrolment in a scheme: one unit, paid over time.")
-class SchemeEnrollment(relay.Node):
+class SchemeEnrollment(ModelNode[models.SchemeEnrollment]):
     id: relay.NodeID[int]
     scheme_code: str = strawberry.field(description="Unique, with a check character.")
     status: strawberry.Private[models.EnrollmentStatus]
@@ -183,20 +175,36 @@ class SchemeEnrollment(relay.Node):
     def amount_paid(self, info: Info) -> Money:
         return money(info, self.row.amount_paid_minor)
 
-    @strawberry.field(description="Still to be paid.")
+    @strawberry.field(description="Still to be paid; 0 once cancelled (the unit went back).")
     def outstanding(self, info: Info) -> Money:
-        return money(info, self.row.total_price_minor - self.row.amount_paid_minor)
+        row = self.row
+        return money(
+            info, outstanding_minor(row.status, row.total_price_minor, row.amount_paid_minor)
+        )
 
-    @strawberry.field(description="Due date of the first instalment not fully covered.")
+    @strawberry.field(
+        description="Due today: the instalments due up to and including today, less what "
+        "was paid toward them (payments cover instalments earliest first); 0 when up to "
+        "date, paid off or cancelled."
+    )
+    async def amount_overdue(self, info: Info) -> Money:
+        return money(info, (await self._state(info)).amount_overdue_minor)
+
+    @strawberry.field(
+        description="Due date of the first instalment not fully covered; null once paid off "
+        "or cancelled."
+    )
     async def next_due_date(self, info: Info) -> date | None:
         return (await self._state(info)).next_due_date
 
-    @strawberry.field(description="Days since the oldest due, uncovered instalment (today).")
+    @strawberry.field(
+        description="Days since the oldest due, uncovered instalment (today); 0 once cancelled."
+    )
     async def days_in_arrears(self, info: Info) -> int:
         return (await self._state(info)).days_in_arrears
 
     @strawberry.field
-    async def repayment_status(self, info: Info) -> RepaymentStatus:  # type: ignore[valid-type]
+    async def repayment_status(self, info: Info) -> RepaymentStatus:
         return (await self._state(info)).status
 
     @strawberry.field(description="The fixed schedule, in order.")
@@ -219,14 +227,10 @@ class SchemeEnrollment(relay.Node):
         return [SchemePayment.from_model(r) for r in rows]
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SchemeEnrollment | None]:
-        async def load(ids: list[int]) -> list[models.SchemeEnrollment | None]:
-            return await reading.enrollments_by_id(info.context, ids)
-
-        rows = await resolve_models(node_ids, load)
-        return [cls.from_model(row) if row else None for row in rows]
+    async def load_rows(
+        cls, info: Info, ids: list[int]
+    ) -> Sequence[models.SchemeEnrollment | None]:
+        return await reading.enrollments_by_id(info.context, ids)
 
 
 @strawberry.type(description="A page of scheme enrolments.")
@@ -238,10 +242,15 @@ class SchemeEnrollmentConnection(Connection[SchemeEnrollment]):
 class SchemeEnrollmentFilter:
     plant_ids: list[strawberry.ID] | None = None
     enrolled_in: DateRange | None = None
-    scheme_types: list[SchemeType] | None = None  # type: ignore[valid-type]
-    consumer_status: ConsumerStatus | None = None  # type: ignore[valid-type]
-    repayment_status: list[RepaymentStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    scheme_types: list[SchemeType] | None = None
+    consumer_status: ConsumerStatus | None = None
+    repayment_status: list[RepaymentStatus] | None = strawberry.field(
         default=None, description="As of today."
+    )
+    has_amount_overdue: bool | None = strawberry.field(
+        default=None,
+        description="As of today: true, only enrolments with an amount overdue (an "
+        "instalment due and not covered, today's included); false, only those without.",
     )
 
 
@@ -255,6 +264,7 @@ def _enrollment_filter(given: SchemeEnrollmentFilter | None) -> reading.Enrollme
         scheme_types=given.scheme_types,
         consumer_status=given.consumer_status,
         repayment_statuses=given.repayment_status,
+        has_amount_overdue=given.has_amount_overdue,
     )
 
 
@@ -274,7 +284,7 @@ class SchemeEnrollmentsQuery:
         filter: SchemeEnrollmentFilter | None = None,
         first: int | None = None,
         after: str | None = None,
-        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,  # type: ignore[valid-type]
+        order_by: SchemeEnrollmentOrder = reading.EnrollmentOrder.ENROLLED_NEWEST_FIRST,
     ) -> SchemeEnrollmentConnection:
         page = await reading.list_enrollments(
             info.context, _enrollment_filter(filter), order_by, page_args(first, after)
@@ -306,6 +316,12 @@ class EnrollInSchemeInput:
         default=None,
         description="Any unique string per attempt (a UUID). Retrying with the same key "
         "returns the first result and creates nothing twice.",
+    )
+    additional_unit: bool = strawberry.field(
+        default=False,
+        description="True when the consumer, already enrolled in this scheme and not "
+        "cancelled, wants another unit under it. Without it such an enrolment is refused "
+        "with DUPLICATE, naming the existing scheme code.",
     )
 
 
@@ -348,28 +364,28 @@ class SchemeEnrollmentsMutation:
         description=requirement(
             "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
             "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
-            "schedule fixed, in one transaction.",
+            "schedule fixed, in one transaction. A consumer with a live (not cancelled) "
+            "enrolment in the same scheme is refused with DUPLICATE naming its scheme code, "
+            "unless additionalUnit is true.",
             *ENROLLER_ROLES,
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_enrol)
     async def enroll_in_scheme(
         self, info: Info, input: EnrollInSchemeInput
     ) -> SchemeEnrollmentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_enrol(info.context)  # the role before the input
-            new = writes.NewEnrollment(
-                consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
-                scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
-                warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
-                if input.warehouse_id is not None
-                else None,
-                idempotency_key=input.idempotency_key,
-            )
-            row = await writes.enroll(info.context, new)
-            return {"enrollment": SchemeEnrollment.from_model(row)}
-
-        return await mutation_payload(SchemeEnrollmentPayload, work)
+        new = writes.NewEnrollment(
+            consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+            scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
+            warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
+            if input.warehouse_id is not None
+            else None,
+            idempotency_key=input.idempotency_key,
+            additional_unit=input.additional_unit,
+        )
+        row = await writes.enroll(info.context, new)
+        return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))
 
     @strawberry.mutation(
         description=requirement(
@@ -379,26 +395,23 @@ class SchemeEnrollmentsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_payment)
     async def record_scheme_payment(
         self, info: Info, input: RecordSchemePaymentInput
     ) -> SchemePaymentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_payment(info.context)
-            paid = await payments.record_payment(
-                info.context,
-                payments.NewPayment(
-                    enrollment_id=_enrollment_id(input.enrollment_id),
-                    amount=input.amount,
-                    paid_at=input.paid_at,
-                    reference=input.reference,
-                ),
-            )
-            return {
-                "enrollment": SchemeEnrollment.from_model(paid.enrollment),
-                "payment": SchemePayment.from_model(paid.payment),
-            }
-
-        return await mutation_payload(SchemePaymentPayload, work)
+        paid = await payments.record_payment(
+            info.context,
+            payments.NewPayment(
+                enrollment_id=_enrollment_id(input.enrollment_id),
+                amount=input.amount,
+                paid_at=input.paid_at,
+                reference=input.reference,
+            ),
+        )
+        return SchemePaymentPayload(
+            enrollment=SchemeEnrollment.from_model(paid.enrollment),
+            payment=SchemePayment.from_model(paid.payment),
+        )
 
     @strawberry.mutation(
         description=requirement(
@@ -408,14 +421,9 @@ class SchemeEnrollmentsMutation:
         ),
         permission_classes=[IsAuthenticated],
     )
+    @payload_mutation(guard=writes.authorize_cancel)
     async def cancel_scheme_enrollment(
         self, info: Info, input: CancelSchemeEnrollmentInput
     ) -> SchemeEnrollmentPayload:
-        async def work() -> dict[str, Any]:
-            writes.authorize_cancel(info.context)
-            row = await writes.cancel(
-                info.context, _enrollment_id(input.enrollment_id), input.reason
-            )
-            return {"enrollment": SchemeEnrollment.from_model(row)}
-
-        return await mutation_payload(SchemeEnrollmentPayload, work)
+        row = await writes.cancel(info.context, _enrollment_id(input.enrollment_id), input.reason)
+        return SchemeEnrollmentPayload(enrollment=SchemeEnrollment.from_model(row))

@@ -7,7 +7,14 @@ from decimal import Decimal
 import pytest
 
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.validation import clean_code, clean_email, clean_name, clean_phone, money_to_minor
+from resolvers.validation import (
+    a_or_an,
+    clean_code,
+    clean_email,
+    clean_name,
+    clean_phone,
+    money_to_minor,
+)
 
 FIELD = ["input", "x"]
 
@@ -102,3 +109,18 @@ def test_code_refuses(typed: str) -> None:
 def test_code_and_name_are_normalised() -> None:
     assert clean_code(" ka-01 ", FIELD) == "KA-01"
     assert clean_name("  Hill \t Top\n", FIELD) == "Hill Top"
+
+
+@pytest.mark.parametrize(
+    ("word", "within", "starting"),
+    [
+        ("ACTIVE", "an ACTIVE", "An ACTIVE"),
+        ("BANNED", "a BANNED", "A BANNED"),
+        ("OPERATOR", "an OPERATOR", "An OPERATOR"),
+        ("UPGRADE", "an UPGRADE", "An UPGRADE"),
+        ("CSA", "a CSA", "A CSA"),
+    ],
+)
+def test_a_or_an(word: str, within: str, starting: str) -> None:
+    assert a_or_an(word) == within
+    assert a_or_an(word, starts_sentence=True) == starting

@@ -119,10 +119,11 @@ def email(world: World, name: str) -> str:
     return value
 
 
-async def test_free_failures_then_waits_that_grow_then_the_right_password_resets(
+async def test_from_a_trusted_address_free_failures_then_waits_that_grow_then_a_reset(
     client: GraphQLClient, world: World, db: Sessions, settings: Settings
 ) -> None:
     login = email(world, "csa1")
+    assert code(await attempt(client, login, PASSWORD)) is None  # the address is now trusted
     free = settings.signin_free_failures_per_account
     for _ in range(free):
         assert code(await attempt(client, login, WRONG)) == "INVALID_CREDENTIALS"
@@ -140,11 +141,68 @@ async def test_free_failures_then_waits_that_grow_then_the_right_password_resets
     # During the wait even the right password is refused ...
     assert code(await attempt(client, login, PASSWORD)) == "TOO_MANY_ATTEMPTS"
     await age_attempts(db, 8 * base)
-    # ... after it, the right password signs in, and the account starts afresh.
+    # ... after it, the right password signs in, and the address starts afresh.
     assert code(await attempt(client, login, PASSWORD)) is None
     for _ in range(free):
         assert code(await attempt(client, login, WRONG)) == "INVALID_CREDENTIALS"
     assert retry_after(await attempt(client, login, WRONG)) == base
+
+
+async def test_strangers_get_five_guesses_per_window_in_all_then_waits_that_grow(
+    client_at: Callable[[str], Any], world: World, db: Sessions, settings: Settings
+) -> None:
+    login = email(world, "cluster2")
+    limit = settings.signin_stranger_failures_per_window
+    window = settings.signin_stranger_window_seconds
+    for i in range(limit):  # each guess from a different address: still one account
+        async with client_at(f"198.51.100.{i}") as stranger:
+            assert code(await attempt(stranger, login, WRONG)) == "INVALID_CREDENTIALS"
+    async with client_at("198.51.100.99") as stranger:
+        # Even the right password waits until the oldest guess leaves the window.
+        wait = retry_after(await attempt(stranger, login, PASSWORD))
+        assert window - 5 <= wait <= window
+        await age_attempts(db, wait)
+        assert code(await attempt(stranger, login, WRONG)) == "INVALID_CREDENTIALS"
+        # Beyond the free failures the strangers' streak also doubles its delays.
+        base = round(settings.signin_delay_base_seconds)
+        assert retry_after(await attempt(stranger, login, WRONG)) == 2 * base
+
+
+async def test_the_owner_from_a_trusted_address_keeps_their_own_allowance(
+    client_at: Callable[[str], Any], world: World, db: Sessions, settings: Settings
+) -> None:
+    login = email(world, "operator1")
+    async with client_at("203.0.113.10") as home, client_at("192.0.2.66") as attacker:
+        assert code(await attempt(home, login, PASSWORD)) is None
+        for _ in range(settings.signin_stranger_failures_per_window):
+            assert code(await attempt(attacker, login, WRONG)) == "INVALID_CREDENTIALS"
+        for _ in range(5):  # one guess each time the wait would end, or hammering
+            assert code(await attempt(attacker, login, WRONG)) == "TOO_MANY_ATTEMPTS"
+        # The owner is not kept out: typos included, from the address they used before.
+        assert code(await attempt(home, login, WRONG)) == "INVALID_CREDENTIALS"
+        assert code(await attempt(home, login, PASSWORD)) is None
+        # A stranger with the right password waits like any stranger (a new phone too).
+        assert code(await attempt(attacker, login, PASSWORD)) == "TOO_MANY_ATTEMPTS"
+
+    # Trust lapses: an address not used to sign in for the trust period is a stranger.
+    await age_attempts(db, settings.signin_trusted_address_days * 86400)
+    async with client_at("203.0.113.10") as home:
+        for _ in range(settings.signin_stranger_failures_per_window):
+            await attempt(home, login, WRONG)
+        assert code(await attempt(home, login, PASSWORD)) == "TOO_MANY_ATTEMPTS"
+
+
+async def test_email_and_phone_are_one_account(
+    client_at: Callable[[str], Any], world: World, settings: Settings
+) -> None:
+    user = world.users["csa3"]
+    assert user.email and user.phone
+    async with client_at("192.0.2.7") as attacker:
+        for _ in range(settings.signin_stranger_failures_per_window):
+            assert code(await attempt(attacker, user.email, WRONG)) == "INVALID_CREDENTIALS"
+    async with client_at("192.0.2.8") as other:
+        assert code(await attempt(other, user.phone, WRONG)) == "TOO_MANY_ATTEMPTS"
+        assert code(await attempt(other, user.phone, PASSWORD)) == "TOO_MANY_ATTEMPTS"
 
 
 async def test_throttled_attempts_neither_check_the_password_nor_extend_the_wait(
@@ -264,12 +322,23 @@ async def test_every_attempt_is_recorded_with_its_outcome_and_address(
     assert times == sorted(times) and all(t.tzinfo is not None for t in times)
 
 
+@pytest.fixture
+def long_delays(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Delays far longer than a burst takes, however loaded the machine: otherwise the
+    first delay (2 s) can end during a slow burst and admit one attempt more."""
+    monkeypatch.setattr(settings, "signin_delay_base_seconds", 600.0)
+
+
 async def _burst(count: int, send: Callable[[int], Awaitable[dict[str, Any]]]) -> list[str | None]:
     return [code(result) for result in await asyncio.gather(*(send(i) for i in range(count)))]
 
 
 async def test_a_parallel_burst_on_one_account_gets_only_the_free_attempts(
-    client: GraphQLClient, world: World, settings: Settings, password_checks: list[str]
+    client: GraphQLClient,
+    world: World,
+    settings: Settings,
+    long_delays: None,
+    password_checks: list[str],
 ) -> None:
     # Each attempt is counted before its password is checked, under a lock per login.
     login = email(world, "state1")
@@ -281,10 +350,42 @@ async def test_a_parallel_burst_on_one_account_gets_only_the_free_attempts(
 
 
 async def test_a_parallel_burst_from_one_address_gets_only_its_free_attempts(
-    client: GraphQLClient, world: World, settings: Settings, password_checks: list[str]
+    client: GraphQLClient,
+    world: World,
+    settings: Settings,
+    long_delays: None,
+    password_checks: list[str],
 ) -> None:
     free = settings.signin_free_failures_per_address
     codes = await _burst(free + 5, lambda i: attempt(client, f"burst{i}@test.gridline", WRONG))
     assert codes.count("INVALID_CREDENTIALS") == free
     assert codes.count("TOO_MANY_ATTEMPTS") == 5
     assert len(password_checks) == free
+
+
+async def test_parallel_strangers_get_the_window_and_the_owner_signs_in_meanwhile(
+    client_at: Callable[[str], Any],
+    world: World,
+    settings: Settings,
+    long_delays: None,
+    password_checks: list[str],
+) -> None:
+    # Many addresses guess one account at once while its owner signs in from home: the
+    # per-account lock counts every guess, and the owner is in a different allowance.
+    login = email(world, "cluster1")
+    limit = settings.signin_stranger_failures_per_window
+    async with client_at("203.0.113.20") as home:
+        assert code(await attempt(home, login, PASSWORD)) is None
+        password_checks.clear()
+
+        async def guess(i: int) -> dict[str, Any]:
+            async with client_at(f"198.18.{i // 200}.{i % 200}") as stranger:
+                return await attempt(stranger, login, WRONG)
+
+        owner = asyncio.gather(*(attempt(home, login, PASSWORD) for _ in range(3)))
+        guesses = _burst(limit + 15, guess)
+        owner_results, codes = await asyncio.gather(owner, guesses)
+    assert codes.count("INVALID_CREDENTIALS") == limit
+    assert codes.count("TOO_MANY_ATTEMPTS") == 15
+    assert [code(result) for result in owner_results] == [None, None, None]
+    assert password_checks.count(WRONG) == limit

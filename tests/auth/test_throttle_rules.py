@@ -8,12 +8,15 @@ from auth.throttle import (
     NO_FAILURES,
     FailureStreak,
     ThrottleRule,
+    WindowRule,
     account_rule,
     address_rule,
     delay_after,
     required_wait,
+    stranger_rule,
     wait_for,
     whole_seconds,
+    window_wait,
 )
 from core.settings import Settings
 
@@ -82,3 +85,23 @@ def test_a_free_attempt_never_waits_even_after_a_failure_recorded_later() -> Non
     # Another process (or clock) may have recorded a failure a moment after our "now".
     just_after = FailureStreak(count=2, last_failure_at=NOW + seconds(0.5))
     assert wait_for(just_after, RULE, NOW) == timedelta(0)
+
+
+WINDOW = WindowRule(limit=3, window=timedelta(minutes=15))
+
+
+def test_a_window_admits_its_limit_then_waits_for_the_oldest_counted_failure() -> None:
+    assert window_wait([], WINDOW, NOW) == timedelta(0)
+    two = [NOW - seconds(10), NOW - seconds(20)]
+    assert window_wait(two, WINDOW, NOW) == timedelta(0)
+    three = [*two, NOW - seconds(60)]
+    assert window_wait(three, WINDOW, NOW) == timedelta(minutes=15) - seconds(60)
+    # Once the oldest counted failure has left the window, one more guess is allowed.
+    assert window_wait(three, WINDOW, NOW + timedelta(minutes=14)) == timedelta(0)
+
+
+def test_the_strangers_window_comes_from_settings() -> None:
+    rule = stranger_rule(
+        Settings(signin_stranger_failures_per_window=4, signin_stranger_window_seconds=600)
+    )
+    assert rule == WindowRule(limit=4, window=seconds(600))

@@ -34,7 +34,7 @@ from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.inventory.factories import build_inventory
 from tests.packages.factories import make_request
-from tests.schemes.factories import make_scheme
+from tests.schemes.factories import backdate, make_scheme
 
 TABLES: dict[str, Any] = {
     "State": State,
@@ -57,6 +57,11 @@ TABLES: dict[str, Any] = {
 ENROLL = """
 mutation($input: EnrollInSchemeInput!) {
   enrollInScheme(input: $input) { enrollment { id } errors { code message } }
+}
+"""
+CANCEL = """
+mutation($input: CancelSchemeEnrollmentInput!) {
+  cancelSchemeEnrollment(input: $input) { enrollment { id } errors { code message } }
 }
 """
 ASSIGN = """
@@ -118,6 +123,36 @@ async def fill_world(
             consumerId=encode_id("Consumer", enrolled.id or 0),
             schemeId=encode_id("Scheme", scheme.id),
         )
+    # A cancelled enrolment at the first plant: it owes nothing and is never in arrears.
+    cancelled = world.plant_consumers(0)[1]
+    data = await client.data(
+        ENROLL,
+        {
+            "input": {
+                "consumerId": encode_id("Consumer", cancelled.id or 0),
+                "schemeId": encode_id("Scheme", scheme.id),
+            }
+        },
+        token=world.token("admin"),
+    )
+    await _ok(
+        client,
+        world,
+        CANCEL,
+        "cancelSchemeEnrollment",
+        enrollmentId=data["enrollInScheme"]["enrollment"]["id"],
+        reason="Returned unused",
+    )
+    # The first plant's live enrolment was made 70 days ago: two instalments are due.
+    async with db() as session:
+        first = (
+            await session.execute(
+                sa.select(col(SchemeEnrollment.id)).where(
+                    col(SchemeEnrollment.consumer_id) == world.plant_consumers(0)[2].id
+                )
+            )
+        ).scalar_one()
+    await backdate(db, first or 0, 70)
 
 
 async def _ok(

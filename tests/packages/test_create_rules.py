@@ -535,3 +535,25 @@ async def test_complete_a_package_change_moves_the_consumer(
         assert state.stage is S.COMPLETED
         assert state.closed_at is not None
         assert state.notifications == [(world.users["csa1"].id, "REQUEST_COMPLETED")]
+
+
+async def test_a_wrong_status_refusal_reads_as_english(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """#19: "only for a ACTIVE consumer" read wrongly; the article follows the word."""
+    wanted = {
+        BANNED: "A DISCONNECTION is only for an ACTIVE consumer; this one is BANNED.",
+        ACTIVE: "A RECONNECTION is only for a BANNED consumer; this one is ACTIVE.",
+    }
+    for status, message in wanted.items():
+        async with db() as session:
+            index = await add_consumer(session, world, package_index=1, status=status)
+        service = "DISCONNECTION" if status is BANNED else "RECONNECTION"
+        payload = await _create(
+            client,
+            world,
+            consumerId=ops.gid("Consumer", _consumer(world, 0, index).id),
+            service=service,
+        )
+        (error,) = payload["errors"]
+        assert (error["code"], error["field"], error["message"]) == ("VALIDATION", SERVICE, message)

@@ -139,9 +139,8 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "packageRequests": Operation(READERS, RequestStage.REQUESTED),
     "packageRequestCounts": Operation(READERS, RequestStage.REQUESTED),
-    "packageActivitySummary": Operation(
-        frozenset({CSA, CLUSTER, STATE, ADMIN}), RequestStage.REQUESTED
-    ),
+    # A technician reads the rows of their own plants (#19).
+    "packageActivitySummary": Operation(READERS, RequestStage.REQUESTED),
     "node": Operation(READERS, RequestStage.REQUESTED, refused_role="HIDDEN"),
 }
 
@@ -186,7 +185,14 @@ def test_the_table_spells_out_design() -> None:
     assert table["rejectPackageRequest(REQUESTED)"] == {"admin", "state1", "cluster1"}
     assert table["processPackageRequest"] == {"tech1"}
     assert table["packageRequests"] == {"admin", "state1", "cluster1", "csa1", "tech1", "tech1b"}
-    assert table["packageActivitySummary"] == {"admin", "state1", "cluster1", "csa1"}
+    assert table["packageActivitySummary"] == {
+        "admin",
+        "state1",
+        "cluster1",
+        "csa1",
+        "tech1",
+        "tech1b",
+    }
 
 
 @pytest.fixture

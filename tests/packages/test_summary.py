@@ -102,6 +102,8 @@ async def generate(db: async_sessionmaker[AsyncSession], world: World, seed: int
             # Open stages for distinct consumers (one open request each); closed ones freely.
             stage = list(RequestStage)[index % len(RequestStage)]
             created = now - timedelta(minutes=rng.randrange(1, HISTORY_DAYS * 24 * 60))
+            # Closed up to 20 days later: often in another interval than it was created in.
+            closed = min(now, created + timedelta(minutes=rng.randrange(1, 20 * 24 * 60)))
             session.add(
                 PackageRequest(
                     consumer_id=consumer.id or 0,
@@ -112,7 +114,7 @@ async def generate(db: async_sessionmaker[AsyncSession], world: World, seed: int
                     requested_by_id=world.users["csa1"].id or 0,
                     created_at=created,
                     updated_at=created,
-                    closed_at=created
+                    closed_at=closed
                     if stage in STAGE_FIGURE
                     and stage.value in ("COMPLETED", "REJECTED", "CANCELLED")
                     else None,
@@ -154,7 +156,9 @@ async def brute_force(
         figure = "activeConsumers" if status == "ACTIVE" else "bannedConsumers"
         figures[plant_of[consumer_id]][figure] += 1
     for request in requests:
-        if start <= request.created_at < end:
+        # Open: created in the interval. Closed: closed that way in the interval.
+        moment = request.created_at if request.closed_at is None else request.closed_at
+        if start <= moment < end:
             figures[request.plant_id][STAGE_FIGURE[request.stage]] += 1
     return figures
 
@@ -203,6 +207,57 @@ async def test_summary_matches_a_brute_force_count(
         assert result["total"]["plantCount"] == len(world.plants)
 
 
+async def _completed_tab(
+    client: GraphQLClient, world: World, user: str, first: date, last: date, plant_id: str
+) -> Counter[str]:
+    """How many rows of each closed stage the Completed tab lists, every page."""
+    counted: Counter[str] = Counter()
+    after = None
+    while True:
+        variables = {
+            "closedIn": {"from": str(first), "to": str(last)},
+            "plantIds": [plant_id],
+            "first": 50,
+            "after": after,
+        }
+        body = await client.document("CompletedTab.graphql", variables, token=world.token(user))
+        assert not body.get("errors"), body
+        found = body["data"]["packageRequests"]
+        counted.update(edge["node"]["stage"] for edge in found["edges"])
+        if not found["pageInfo"]["hasNextPage"]:
+            return counted
+        after = found["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("user", ["admin", "cluster1", "tech1"])
+async def test_closed_columns_equal_the_completed_tab(
+    client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession], user: str
+) -> None:
+    """#19: "completed" meant created in the interval and completed now in the summary,
+    but closed in the interval in the Completed tab. Now one meaning, for any plant and
+    interval, whoever asks."""
+    await generate(db, world, 5)
+    now = today(world)
+    ranges = [
+        (now - timedelta(days=60), now - timedelta(days=31)),
+        (now - timedelta(days=30), now),
+        (now - timedelta(days=10), now - timedelta(days=10)),
+        (now - timedelta(days=HISTORY_DAYS + 30), now),
+    ]
+    checked = 0
+    for first, last in ranges:
+        result = await summary(client, world, user, first, last)
+        for row in result["rows"]:
+            tab = await _completed_tab(client, world, user, first, last, row["plant"]["id"])
+            assert (row["completed"], row["rejected"], row["cancelled"]) == (
+                tab["COMPLETED"],
+                tab["REJECTED"],
+                tab["CANCELLED"],
+            ), (user, first, last)
+            checked += sum(tab.values())
+    assert checked > 0  # the comparison saw closed requests
+
+
 async def test_summary_is_scoped_and_narrowed(
     client: GraphQLClient, world: World, db: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -218,6 +273,29 @@ async def test_summary_is_scoped_and_narrowed(
 
     assert plants(await summary(client, world, "state1", first, now)) == ids(0, 1, 2)
     assert plants(await summary(client, world, "csa1", first, now)) == ids(0)
+    # A technician reads the rows of their own plants (#19), as their in-charges see them.
+    own = await summary(client, world, "tech1", first, now)
+    assert plants(own) == ids(0, 1)
+    seen_by_state = {
+        row["plant"]["id"]: row
+        for row in (await summary(client, world, "state1", first, now))["rows"]
+    }
+    for row in own["rows"]:
+        assert row == seen_by_state[row["plant"]["id"]]
+    assert plants(await summary(client, world, "tech4", first, now)) == ids(3)
+    assert (
+        plants(
+            await summary(
+                client,
+                world,
+                "tech4",
+                first,
+                now,
+                stateId=encode_id("State", world.states[0].id or 0),
+            )
+        )
+        == set()
+    )
     cluster1 = encode_id("Cluster", world.clusters[0].id or 0)
     assert plants(await summary(client, world, "state1", first, now, clusterId=cluster1)) == ids(
         0, 1
@@ -292,8 +370,8 @@ async def test_bad_ranges_and_roles(client: GraphQLClient, world: World) -> None
         token=world.token("admin"),
     )
     assert error_codes(body) == ["VALIDATION"]
-    for user in ("tech1", "operator1"):
-        body = await client.request(
-            SUMMARY, {"range": {"from": str(now), "to": str(now)}}, token=world.token(user)
-        )
-        assert error_codes(body) == ["FORBIDDEN"], user
+    body = await client.request(
+        SUMMARY, {"range": {"from": str(now), "to": str(now)}}, token=world.token("operator1")
+    )
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert body["data"] is None

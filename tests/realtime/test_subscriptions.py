@@ -12,10 +12,11 @@ from starlette.applications import Starlette
 from core.db import write_session
 from core.events.feed import EventFeed
 from core.events.outbox import head
-from models.events import EventTopic
+from models.events import EventTopic, OutboxEvent
 from models.packages import RequestAction
 from models.staff import Role, User
 from resolvers.events.notifications import record_event
+from resolvers.events.subscriptions import AssignmentKind, assignment_kind
 from resolvers.packages.requests import SUBJECT
 from tests.conftest import GraphQLClient
 from tests.factories import World, make_user
@@ -359,6 +360,7 @@ async def test_subscriptions_per_connection_are_capped(
         message = await socket.receive()
         assert message["type"] == "error" and message["id"] == "one-too-many"
         assert "limit" in message["payload"][0]["message"].lower()
+        assert message["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
 
 
 async def test_the_server_pings_quiet_connections(settings: Any, world: World) -> None:
@@ -371,3 +373,99 @@ async def test_the_server_pings_quiet_connections(settings: Any, world: World) -
     ):
         await nothing_more(socket, wait=0.3)  # receive() answers the pings
         assert socket.pings >= 2
+
+
+async def _notices(client: GraphQLClient, world: World, user: str) -> list[tuple[str, str]]:
+    body = await client.document("Notifications.graphql", {}, token=world.token(user))
+    assert not body.get("errors"), body
+    edges = body["data"]["notifications"]["edges"]
+    return [(edge["node"]["kind"], edge["node"]["request"]["id"]) for edge in edges]
+
+
+async def test_a_job_rejected_or_taken_away_tells_its_technician(
+    app: Starlette,
+    client: GraphQLClient,
+    world: World,
+    feed: EventFeed,
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """#19: an in-charge rejecting an IN_PROCESS request told only the requester; the
+    technician on the job heard nothing and might travel for nothing."""
+    async with db() as session:
+        colleague = await make_user(session, Role.TECHNICIAN, plants=[world.plants[0]])
+        await session.commit()
+    world.users["tech1b"] = colleague
+    async with (
+        connected(app, world.token("tech1")) as tech1,
+        connected(app, world.token("tech1b")) as tech1b,
+        connected(app, world.token("tech4")) as tech4,
+    ):
+        for socket in (tech1, tech1b, tech4):
+            await listen(socket, MY_ASSIGNMENTS, feed=feed)
+        rejected_id = await create_request(client, world, consumer_index=0)
+        await assign(client, world, rejected_id, "tech1")
+        assert (await next_data(tech1))["myAssignments"]["kind"] == "ASSIGNED"
+        await ops.succeeded(
+            client,
+            "rejectPackageRequest",
+            {"requestId": rejected_id, "reason": "The consumer moved away."},
+            token=world.token("cluster1"),
+        )
+        rejected = (await next_data(tech1))["myAssignments"]
+        assert (rejected["kind"], rejected["request"]["id"]) == ("REJECTED", rejected_id)
+        assert rejected["request"]["stage"] == "REJECTED"
+
+        # Reassigned away: the first technician hears UNASSIGNED, the second REASSIGNED;
+        # the second rejecting it themselves is told on their other devices too.
+        moved_id = await create_request(client, world, consumer_index=1)
+        await assign(client, world, moved_id, "tech1")
+        assert (await next_data(tech1))["myAssignments"]["kind"] == "ASSIGNED"
+        await ops.succeeded(
+            client,
+            "reassignPackageRequest",
+            {"requestId": moved_id, "assigneeId": ops.gid("User", colleague.id)},
+            token=world.token("cluster1"),
+        )
+        assert (await next_data(tech1))["myAssignments"]["kind"] == "UNASSIGNED"
+        assert (await next_data(tech1b))["myAssignments"]["kind"] == "REASSIGNED"
+        await ops.succeeded(
+            client,
+            "rejectPackageRequest",
+            {"requestId": moved_id, "reason": "The meter is missing."},
+            token=world.token("tech1b"),
+        )
+        assert (await next_data(tech1b))["myAssignments"]["kind"] == "REJECTED"
+        for socket in (tech1, tech1b, tech4):
+            await nothing_more(socket)
+
+    assert await _notices(client, world, "tech1") == [
+        ("REQUEST_UNASSIGNED", moved_id),
+        ("REQUEST_ASSIGNED", moved_id),
+        ("REQUEST_REJECTED", rejected_id),
+        ("REQUEST_ASSIGNED", rejected_id),
+    ]
+    # Nobody is told of what they did themselves.
+    assert await _notices(client, world, "tech1b") == [("REQUEST_ASSIGNED", moved_id)]
+    assert await _notices(client, world, "csa1") == [
+        ("REQUEST_REJECTED", moved_id),
+        ("REQUEST_REJECTED", rejected_id),
+    ]
+    assert await _notices(client, world, "tech4") == []
+
+
+def test_closing_a_request_means_the_job_is_off_for_its_assignee_only() -> None:
+    def event(action: RequestAction, assignee: int | None) -> OutboxEvent:
+        payload = {"action": action.value, "assigneeId": assignee, "previousAssigneeId": assignee}
+        return OutboxEvent(
+            topic=EventTopic.PACKAGE_REQUEST.value,
+            subject_type=SUBJECT,
+            subject_id=1,
+            payload=payload,
+        )
+
+    assert assignment_kind(event(RequestAction.REJECT, 7), 7) is AssignmentKind.REJECTED
+    assert assignment_kind(event(RequestAction.CANCEL, 7), 7) is AssignmentKind.CANCELLED
+    assert assignment_kind(event(RequestAction.REJECT, 7), 8) is None
+    # A REQUESTED request has no assignee: rejecting or cancelling it concerns no agent.
+    assert assignment_kind(event(RequestAction.REJECT, None), 7) is None
+    assert assignment_kind(event(RequestAction.CANCEL, None), 7) is None

@@ -83,6 +83,13 @@ async def test_scheme_operations(
     # Reads.
     token = world.token(user)
     listed = await client.document("SchemeEnrollments.graphql", {}, token=token)
+    # A fresh enrolment has nothing overdue: the filter (#19) finds it only when false.
+    not_overdue = await client.document(
+        "SchemeEnrollments.graphql", {"hasAmountOverdue": False}, token=token
+    )
+    overdue = await client.document(
+        "SchemeEnrollments.graphql", {"hasAmountOverdue": True}, token=token
+    )
     by_code = await client.document(
         "SchemeEnrollmentByCode.graphql", {"code": enrollment["schemeCode"]}, token=token
     )
@@ -96,8 +103,9 @@ async def test_scheme_operations(
     catalogue = await client.document("SchemeFilterBar.graphql", {}, token=token)
     assert not catalogue.get("errors") and len(catalogue["data"]["schemes"]) == 4
     if user not in READERS:
-        for body in (listed, by_code, stats):
+        for body in (listed, by_code, stats, not_overdue, overdue):
             assert error_codes(body) == ["FORBIDDEN"]
+            assert not any((body.get("data") or {}).values())
         assert node["node"] is None
         return
     visible = user in IN_SCOPE
@@ -105,5 +113,10 @@ async def test_scheme_operations(
     ids = {e["node"]["id"] for e in listed["data"]["schemeEnrollments"]["edges"]}
     assert (enrollment_id in ids) is visible
     assert (by_code["data"]["schemeEnrollmentByCode"] is not None) is visible
+    if visible:
+        assert by_code["data"]["schemeEnrollmentByCode"]["amountOverdue"] == {"amount": "0.00"}
+    filtered = {e["node"]["id"] for e in not_overdue["data"]["schemeEnrollments"]["edges"]}
+    assert (enrollment_id in filtered) is visible
+    assert overdue["data"]["schemeEnrollments"]["edges"] == []
     assert bool(stats["data"]["schemeStats"]) is visible
     assert (node["node"] is not None) is visible

@@ -139,11 +139,12 @@ async def test_stats_per_scheme(
     )
     assert not body.get("errors"), body
     (stat,) = body["data"]["schemeStats"]
-    # Three enrolled today (two were backdated); the paid-off one owes nothing; the
-    # cancelled one still shows what it owed. Collected today: 5 down payments of 200 + 1000.
-    assert stat["enrollments"] == 3 and stat["units"] == 3
+    # Three enrolled today (two were backdated): two live, one cancelled (its unit went
+    # back, it owes nothing); the paid-off one owes nothing. Collected today: 5 down
+    # payments of 200 + 1000 (a cancelled enrolment's payments stay).
+    assert (stat["enrollments"], stat["cancelled"], stat["units"]) == (2, 1, 2)
     assert stat["collected"]["amount"] == "2000.00"
-    assert stat["outstanding"]["amount"] == "2000.00"
+    assert stat["outstanding"]["amount"] == "1000.00"
     other_state = await client.document(
         "SchemeStats.graphql", {"range": {"from": on, "to": on}}, token=world.token("state2")
     )

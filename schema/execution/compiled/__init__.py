@@ -13,8 +13,9 @@ The parts, in the order a request meets them:
   it cannot be compiled), once per document text.
 - ``statements``: SQLAlchemy Core turned into SQL text once per dialect and variant, and
   run on the driver's connection with the same bind and result conversions the ORM uses.
-- ``assembly``: rows into the response, every value written exactly as the schema writes
-  it (``values``).
+- ``selections`` (with ``connections`` for pages): the fetches a selection needs, and the
+  Python generated once per selection that turns their rows into the response, every
+  value written exactly as the schema writes it (``values``).
 - ``service``: which documents are compiled, and answering a request with one; anything
   the compiled path does not answer exactly (a refused role, a bad argument, a null the
   schema forbids) is handed back to standard execution, which answers it.

@@ -122,6 +122,7 @@ async def _scheme_stats(context: Any, arguments: dict[str, Any]) -> list[dict[st
                 "type": enum_name(stat.scheme.scheme_type),
             },
             "enrollments": stat.enrollments,
+            "cancelled": stat.cancelled,
             "units": stat.units,
             "collected": _money(stat.collected_minor, context),
             "outstanding": _money(stat.outstanding_minor, context),
@@ -133,7 +134,9 @@ async def _scheme_stats(context: Any, arguments: dict[str, Any]) -> list[dict[st
 SCHEME_STATS = ResolverRoot(
     _scheme_stats,
     {
-        "SchemeStat": frozenset({"scheme", "enrollments", "units", "collected", "outstanding"}),
+        "SchemeStat": frozenset(
+            {"scheme", "enrollments", "cancelled", "units", "collected", "outstanding"}
+        ),
         "Scheme": frozenset({"id", "code", "name", "type"}),
         "Money": MONEY,
     },

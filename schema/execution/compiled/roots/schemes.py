@@ -19,6 +19,7 @@ from resolvers.schemes.repayment import (
     DEFAULT_AFTER_DAYS,
     RepaymentStatus,
     arrears_start_column,
+    overdue_clause,
     status_clause,
 )
 from schema.execution.compiled.roots import ConnectionRoot, Shape, SortKey, date_range
@@ -36,6 +37,7 @@ class EnrollmentsShape:
     scheme_types: tuple[str, ...]
     consumer_status: str | None
     repayment_statuses: tuple[RepaymentStatus, ...]
+    has_amount_overdue: bool | None
     order: EnrollmentOrder
 
 
@@ -50,6 +52,7 @@ def prepare(call: Call) -> Shape:
                 scheme_types=given.get("schemeTypes"),
                 consumer_status=given.get("consumerStatus"),
                 repayment_status=given.get("repaymentStatus"),
+                has_amount_overdue=given.get("hasAmountOverdue"),
             )
         )
     except DomainError as error:
@@ -74,6 +77,7 @@ def prepare(call: Call) -> Shape:
         else (),
         consumer_status=converted.consumer_status.value if converted.consumer_status else None,
         repayment_statuses=tuple(sorted(set(converted.repayment_statuses or ()))),
+        has_amount_overdue=converted.has_amount_overdue,
         order=order,
     )
 
@@ -111,6 +115,8 @@ def conditions(build: Build, enrollments: FromClause, shape: Shape) -> list[Colu
         found.append(
             status_clause(shape.repayment_statuses, _as_of(build), defaulted_before, enrollments)
         )
+    if shape.has_amount_overdue is not None:
+        found.append(overdue_clause(shape.has_amount_overdue, _as_of(build), enrollments))
     return found
 
 

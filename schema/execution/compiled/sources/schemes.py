@@ -21,10 +21,11 @@ from models.schemes.tables import (
 )
 from resolvers.dates import today
 from resolvers.schemes.reading import READERS
-from resolvers.schemes.repayment import RepaymentState, repayment_state
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
 from schema.execution.compiled.sources import (
     Column,
     Computed,
+    Embedded,
     FromList,
     Lookup,
     NodeId,
@@ -36,7 +37,7 @@ from schema.execution.compiled.sources import (
     readers,
     scoped_by,
 )
-from schema.execution.compiled.values import day, enum_name, instant
+from schema.execution.compiled.values import day, enum_name, instant, money_amount
 
 SCHEME = ObjectSource(
     "Scheme",
@@ -97,6 +98,10 @@ def _next_due_date(state: RepaymentState) -> str | None:
     return day(state.next_due_date) if state.next_due_date is not None else None
 
 
+def _outstanding(_settings: Any, status: Any, paid: int, total: int) -> str:
+    return money_amount(outstanding_minor(status, total, paid))
+
+
 def _call_link(_settings: Any, phone: str | None) -> str | None:
     return f"tel:{phone}" if phone else None
 
@@ -123,7 +128,20 @@ ENROLLMENT = ObjectSource(
         "totalPrice": money("total_price_minor"),
         "downPayment": money("down_payment_minor"),
         "amountPaid": money("amount_paid_minor"),
-        "outstanding": money("total_price_minor", minus="amount_paid_minor"),
+        "outstanding": Embedded(
+            "Money",
+            {
+                "amount": Computed(REPAYMENT_COLUMNS, _outstanding),
+                "currency": Computed((), lambda settings: settings.currency),
+            },
+        ),
+        "amountOverdue": Embedded(
+            "Money",
+            {
+                "amount": _repayment(lambda state: money_amount(state.amount_overdue_minor)),
+                "currency": Computed((), lambda settings: settings.currency),
+            },
+        ),
         "nextDueDate": _repayment(_next_due_date),
         "daysInArrears": _repayment(lambda state: state.days_in_arrears),
         "repaymentStatus": _repayment(lambda state: state.status.name),

@@ -1,0 +1,80 @@
+"""The schema is described everywhere (#17): every type, field, argument, enum value and
+input field has a description, and the custom scalars link their specification."""
+
+from __future__ import annotations
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+)
+
+from schema import schema
+from schema.descriptions import ROOTS
+from schema.enum_descriptions import ENUM_TYPES, ENUM_VALUES
+from schema.field_descriptions import ARGUMENTS, FIELDS, INPUT_FIELDS
+from tests.conftest import GraphQLClient
+
+BUILT_IN = {"String", "Int", "Float", "Boolean", "ID"}
+
+
+def _coordinates(graphql_schema: GraphQLSchema) -> dict[str, str | None]:
+    """Every schema coordinate of ours, with its description."""
+    found: dict[str, str | None] = {}
+    for name, type_ in graphql_schema.type_map.items():
+        if name.startswith("__") or name in BUILT_IN:
+            continue
+        found[name] = type_.description
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            for field_name, field in type_.fields.items():
+                found[f"{name}.{field_name}"] = field.description
+                for argument_name, argument in field.args.items():
+                    found[f"{name}.{field_name}({argument_name})"] = argument.description
+        elif isinstance(type_, GraphQLInputObjectType):
+            for field_name, input_field in type_.fields.items():
+                found[f"{name}.{field_name}"] = input_field.description
+        elif isinstance(type_, GraphQLEnumType):
+            for value_name, value in type_.values.items():
+                found[f"{name}.{value_name}"] = value.description
+    return found
+
+
+def test_everything_is_described() -> None:
+    coordinates = _coordinates(schema._schema)
+    assert len(coordinates) > 900
+    undescribed = sorted(c for c, text in coordinates.items() if not (text or "").strip())
+    assert undescribed == []
+
+
+def test_the_custom_scalars_link_their_specification() -> None:
+    for name in ("Date", "DateTime", "Decimal"):
+        scalar = schema._schema.type_map[name]
+        assert isinstance(scalar, GraphQLScalarType)
+        assert scalar.specified_by_url and scalar.specified_by_url.startswith("https://")
+        assert "isoformat" not in (scalar.description or "")  # not the library's placeholder
+    sdl = schema.as_str()
+    assert 'scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339' in sdl
+
+
+def test_the_central_descriptions_name_coordinates_that_exist() -> None:
+    """A renamed field must not leave its description behind, unused."""
+    coordinates = _coordinates(schema._schema)
+    named = [*ROOTS, *ENUM_TYPES, *FIELDS, *ARGUMENTS, *INPUT_FIELDS]
+    named += [f"{enum}.{value}" for enum, values in ENUM_VALUES.items() for value in values]
+    assert [coordinate for coordinate in named if coordinate not in coordinates] == []
+
+
+async def test_introspection_carries_the_descriptions(client: GraphQLClient) -> None:
+    body = await client.data(
+        """{
+          query: __type(name: "Query") { description }
+          date: __type(name: "Date") { description specifiedByURL }
+          role: __type(name: "Role") { enumValues { name description } }
+        }"""
+    )
+    assert body["query"]["description"] == ROOTS["Query"]
+    assert body["date"]["specifiedByURL"].startswith("https://www.rfc-editor.org/")
+    assert all(value["description"] for value in body["role"]["enumValues"])
