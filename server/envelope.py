@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import orjson
+from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError
 from starlette.responses import Response
 
@@ -87,6 +88,29 @@ def request_error_response(error: RequestError, media_type: str) -> Response:
 def is_request_error(data: object, errors: list[GraphQLError] | None) -> bool:
     """Whether a result is a request error: no data, and no error raised by a field."""
     return data is None and bool(errors) and all(error.path is None for error in errors or ())
+
+
+async def document_id_of(request: AsyncHTTPRequestAdapter) -> str | None:
+    """The ``documentId`` of a request for a persisted document, if it has one (the query
+    string of a GET, the JSON body of a POST)."""
+    if request.method == "GET":
+        value: object = request.query_params.get("documentId")
+    else:
+        body = await request.get_body()
+        if b"documentId" not in body:
+            return None
+        parsed = orjson.loads(body)
+        value = parsed.get("documentId") if isinstance(parsed, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RequestError("`documentId` must be a string.")
+    return value
+
+
+def persisted_query(document_id: str) -> dict[str, object]:
+    """A ``documentId`` as Apollo's persisted-query extension."""
+    return {"persistedQuery": {"version": 1, "sha256Hash": document_id}}
 
 
 def check_parameters(

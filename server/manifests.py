@@ -19,7 +19,8 @@ from server.client_documents import apollo_text, codegen_text, sha256
 from server.trusted_documents import TrustedDocuments
 
 
-def _operations(text: str) -> list[tuple[str, str]]:
+def operations(text: str) -> list[tuple[str, str]]:
+    """Each operation of a document: its name and type (query, mutation, subscription)."""
     document = parse(text, no_location=True)
     return [
         (definition.name.value if definition.name else "", definition.operation.value)
@@ -29,19 +30,19 @@ def _operations(text: str) -> list[tuple[str, str]]:
 
 
 def apollo_manifest(documents: TrustedDocuments) -> dict[str, Any]:
-    operations = []
+    entries = []
     for text in documents.files.values():
         body = apollo_text(text)
-        for name, kind in _operations(text):
-            operations.append({"id": sha256(body), "name": name, "type": kind, "body": body})
-    operations.sort(key=lambda operation: operation["name"])
-    return {"format": "apollo-persisted-query-manifest", "version": 1, "operations": operations}
+        for name, kind in operations(text):
+            entries.append({"id": sha256(body), "name": name, "type": kind, "body": body})
+    entries.sort(key=lambda entry: entry["name"])
+    return {"format": "apollo-persisted-query-manifest", "version": 1, "operations": entries}
 
 
 def codegen_manifest(documents: TrustedDocuments) -> dict[str, str]:
     bodies = sorted(codegen_text(text) for text in documents.files.values())
     entries = {f"sha256:{sha256(body)}": body for body in bodies}
-    return dict(sorted(entries.items(), key=lambda entry: _operations(entry[1])[0][0]))
+    return dict(sorted(entries.items(), key=lambda entry: operations(entry[1])[0][0]))
 
 
 def manifest_text(documents: TrustedDocuments, format: str) -> str:

@@ -138,7 +138,9 @@ def persisted_hash(extensions: dict[str, Any] | None) -> str | None:
         raise DocumentRefused(
             "persistedQuery needs version 1 and a sha256Hash string.", BAD_REQUEST
         )
-    return digest.lower()
+    # GraphQL Codegen's ids (and the persisted documents of GraphQL over HTTP) name the
+    # algorithm: "sha256:<hex>".
+    return digest.lower().removeprefix("sha256:")
 
 
 @dataclass(frozen=True)

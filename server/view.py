@@ -49,7 +49,9 @@ from server.envelope import (
     RequestError,
     check_parameters,
     content_type,
+    document_id_of,
     is_request_error,
+    persisted_query,
     request_error_response,
     response_media_type,
 )
@@ -251,8 +253,10 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
         return HTMLResponse(graphiql_page())
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
-        """A GET by persisted hash has no ``query`` but is an operation, not the IDE."""
-        if request.query_params.get("extensions") is not None:
+        """A GET by persisted hash or ``documentId`` has no ``query`` but is an operation,
+        not the IDE."""
+        params = request.query_params
+        if params.get("extensions") is not None or params.get("documentId") is not None:
             return False
         return super().should_render_graphql_ide(request)
 
@@ -351,10 +355,16 @@ class GridlineGraphQL(GraphQL[RequestContext, None]):
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
-        """Strawberry's parsing, and ``operationName`` checked as the other parameters are."""
+        """Strawberry's parsing, ``operationName`` checked as the other parameters are, and
+        a persisted document's ``documentId`` (GraphQL Codegen) read as Apollo's hash."""
         data = await super().parse_http_body(request)
         for item in data if isinstance(data, list) else [data]:
             check_parameters(item.query, item.operation_name, item.variables, item.extensions)
+        if isinstance(data, GraphQLRequestData) and data.query is None:
+            document_id = await document_id_of(request)
+            if document_id is not None:
+                extensions = {**(data.extensions or {}), **persisted_query(document_id)}
+                data = replace(data, extensions=extensions)
         return data
 
     async def process_result(

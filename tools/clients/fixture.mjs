@@ -1,8 +1,8 @@
 // Runs every document of queries/ through the real clients, as an app sends them, and
-// writes tests/fixtures/client_documents.json: for each document and client, the text the
-// client sends and the sha256 it sends with it. Run by hand (npm ci && node fixture.mjs)
-// when queries/ or a client version changes; the tests check Gridline's own computation
-// of these hashes against the file.
+// writes tests/fixtures/client_documents.json: for each document, its source and, for
+// each client, the text the client sends and the sha256 it sends with it. Run by hand
+// (npm ci && node fixture.mjs) when a client version changes or to add samples; the
+// tests check Gridline's own computation of these texts and hashes against the file.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -137,6 +137,7 @@ for (const file of readdirSync(directory).filter((name) => name.endsWith(".graph
   const name = file.replace(/\.graphql$/, "");
   const manifest = apolloManifest.operations.find((operation) => operation.name === name);
   documents[file] = {
+    source: text,
     apollo: await apollo(text),
     urql: await urql(text),
     apolloManifest: { id: manifest.id, type: manifest.type, body: manifest.body },
