@@ -18,6 +18,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
 )
@@ -91,6 +92,20 @@ FIELDS_BY_SUFFIX = {
 }
 
 
+REFUSED = "Null when the mutation was refused (see `errors`)."
+
+
+def _say_null_when_refused(payload: GraphQLObjectType) -> None:
+    """A payload's other fields are null when it carries errors (``schema.mutation``
+    builds a refused payload from its defaults): say so where a field does not."""
+    for name, field in payload.fields.items():
+        if name == "errors" or isinstance(field.type, GraphQLNonNull):
+            continue
+        text = (field.description or "").strip()
+        if "null" not in text.lower():
+            field.description = f"{text} {REFUSED}".strip()
+
+
 def _describe_mutation_inputs(mutation: GraphQLObjectType) -> None:
     for name, field in mutation.fields.items():
         argument = field.args.get("input")
@@ -132,6 +147,8 @@ def _describe_fields(type_: GraphQLNamedType) -> None:
             text = BY_ARGUMENT.get(f"{type_.name}.{name}({argument_name})")
             if not argument.description and text:
                 argument.description = text
+    if type_.name.endswith("Payload"):
+        _say_null_when_refused(type_)
     for suffix, descriptions in FIELDS_BY_SUFFIX.items():
         if type_.name.endswith(suffix):
             for name, description in descriptions.items():

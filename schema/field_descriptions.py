@@ -107,7 +107,8 @@ FIELDS: dict[str, str] = {
     "StockMovement.kind": "What moved the stock.",
     "StockMovement.reason": "Why, as given.",
     "User.name": "The person's name.",
-    "User.email": "Their email address, which they may sign in with.",
+    "User.email": "Their email address, which they may sign in with; null for a "
+    "reference (see `User`).",
     "User.role": "Their designation: what they may do, and their scope.",
     "UserError.code": "Why: clients branch on it.",
     "UserError.message": "What to tell the user.",
@@ -162,6 +163,8 @@ INPUT_FIELDS: dict[str, str] = {
     "EnrollInSchemeInput.schemeId": "The scheme enrolled in.",
     "LoginInput.password": "The user's password.",
     "LogoutInput.refreshToken": "The refresh token to revoke.",
+    "NewCustomerInput.name": "The customer's name: spaces are trimmed and runs of them "
+    "collapsed; 1 to 120 characters.",
     "NoteTransitionInput.requestId": "The package request.",
     "NoteTransitionInput.note": "A note, optionally.",
     "PackageRequestFilter.stages": "Only requests at these stages.",

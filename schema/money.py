@@ -9,7 +9,10 @@ import strawberry
 MINOR_UNIT_EXPONENT = 2  # paise per rupee: 10**2
 
 
-@strawberry.type(description="An amount of money. `amount` is an exact decimal string.")
+@strawberry.type(
+    description="An amount of money, in the company's currency (`currency`, INR unless "
+    "configured otherwise): `amount` is an exact decimal string with 2 decimal places."
+)
 class Money:
     amount: Decimal
     currency: str

@@ -7,6 +7,7 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
@@ -79,6 +80,20 @@ def test_the_custom_scalars_link_their_specification() -> None:
     assert 'scalar Date @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339' in sdl
     assert 'scalar DateTime @specifiedBy(url: "https://www.rfc-editor.org/rfc/rfc3339' in sdl
     assert 'scalar Decimal @specifiedBy(url: "https://' in sdl
+
+
+def test_payload_fields_say_they_are_null_when_refused() -> None:
+    """A refused mutation's payload carries only `errors`: its other fields say so."""
+    silent = [
+        f"{name}.{field_name}"
+        for name, type_ in schema._schema.type_map.items()
+        if name.endswith("Payload") and isinstance(type_, GraphQLObjectType)
+        for field_name, field in type_.fields.items()
+        if field_name != "errors"
+        and not isinstance(field.type, GraphQLNonNull)
+        and "null" not in (field.description or "").lower()
+    ]
+    assert silent == []
 
 
 def test_the_central_descriptions_name_coordinates_that_exist() -> None:
