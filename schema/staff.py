@@ -47,7 +47,10 @@ class User(ModelNode[models.User]):
     id: relay.NodeID[int]
     name: str
     email: str | None
-    phone: str | None = strawberry.field(description="E.164.")
+    phone: str | None = strawberry.field(
+        description="Their phone number (E.164), which they may sign in with; null for a "
+        "reference (see `User`) and when none is on record."
+    )
     role: Role
     active: bool | None = strawberry.field(
         description="Deactivated users cannot sign in. Null for a reference (see `User`)."
@@ -94,14 +97,20 @@ class User(ModelNode[models.User]):
         rows = await info.context.loaders.plants_by_user_id.load(self.id)
         return [Plant.from_model(row) for row in rows]
 
-    @strawberry.field(description="The cluster a cluster in-charge runs.")
+    @strawberry.field(
+        description="The cluster a cluster in-charge runs; null for other roles and for a "
+        "reference (see `User`)."
+    )
     async def cluster(self, info: Info) -> Cluster | None:
         if self.cluster_id is None:
             return None
         row = await info.context.loaders.cluster_by_id.load(self.cluster_id)
         return Cluster.from_model(row) if row else None
 
-    @strawberry.field(description="The state a state in-charge oversees.")
+    @strawberry.field(
+        description="The state a state in-charge oversees; null for other roles and for a "
+        "reference (see `User`)."
+    )
     async def state(self, info: Info) -> State | None:
         if self.state_id is None:
             return None

@@ -55,8 +55,12 @@ class Warehouse(ModelNode[models.Warehouse]):
     id: relay.NodeID[int]
     code: str
     name: str
-    address: str | None = strawberry.field(description="The street address, as written.")
-    location: Location | None = strawberry.field(description="Where it is on the map, if known.")
+    address: str | None = strawberry.field(
+        description="The street address, as written; null if none was given."
+    )
+    location: Location | None = strawberry.field(
+        description="Where it is on the map; null if not known."
+    )
     active: bool = strawberry.field(
         description="A closed (inactive) warehouse takes no purchase requests and no "
         "transfers in; what is left in it can still be moved out or written off."
@@ -234,7 +238,7 @@ class StockMovement(ModelNode[models.StockMovement]):
     reason: str | None
     reference: str | None = strawberry.field(
         description="A delivery note, invoice or waybill number; both sides of a transfer "
-        "share one."
+        "share one. Null if none was given."
     )
     created_at: datetime = strawberry.field(description="When it was recorded.")
     product_id: strawberry.Private[int]

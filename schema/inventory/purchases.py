@@ -54,9 +54,12 @@ class PurchaseRequest(ModelNode[models.PurchaseRequest]):
     quantity_received: int = strawberry.field(description="Units delivered so far.")
     reason: str
     status: PurchaseRequestStatus
-    decided_at: datetime | None = strawberry.field(description="When it was approved or rejected.")
+    decided_at: datetime | None = strawberry.field(
+        description="When it was approved or rejected; null while PENDING."
+    )
     decision_note: str | None = strawberry.field(
-        description="The approver's note, or the reason it was rejected."
+        description="The approver's note, or the reason it was rejected; null while PENDING "
+        "and when it was approved without a note."
     )
     created_at: datetime
     updated_at: datetime
@@ -108,7 +111,7 @@ class PurchaseRequest(ModelNode[models.PurchaseRequest]):
             raise LookupError("requester missing")
         return user
 
-    @strawberry.field(description="Who approved or rejected it.")
+    @strawberry.field(description="Who approved or rejected it; null while PENDING.")
     async def decided_by(self, info: Info) -> User | None:
         return await staff_member(info, self.decided_by_id)
 

@@ -69,7 +69,9 @@ class RequestEvent:
     async def actor(self, info: Info) -> User | None:
         return await staff_member(info, self.actor_id)
 
-    @strawberry.field(description="Who the request was assigned to after this step.")
+    @strawberry.field(
+        description="Who the request was assigned to after this step; null when nobody was."
+    )
     async def assignee(self, info: Info) -> User | None:
         return await staff_member(info, self.assignee_id)
 
@@ -80,7 +82,9 @@ class PackageRequest(ModelNode[models.PackageRequest]):
     number: str = strawberry.field(description="The reference read out to people (PR-000123).")
     service: ServiceType
     stage: RequestStage
-    note: str | None = strawberry.field(description="What the requester wrote.")
+    note: str | None = strawberry.field(
+        description="What the requester wrote; null if they wrote nothing."
+    )
     version: int = strawberry.field(
         description="Increases with every transition; send it as expectedVersion so that a "
         "change made meanwhile by someone else is refused instead of overwritten."
@@ -88,7 +92,7 @@ class PackageRequest(ModelNode[models.PackageRequest]):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = strawberry.field(
-        description="When it was completed, rejected or cancelled."
+        description="When it was completed, rejected or cancelled; null while it is open."
     )
     consumer_id: strawberry.Private[int]
     plant_id: strawberry.Private[int]
@@ -140,7 +144,7 @@ class PackageRequest(ModelNode[models.PackageRequest]):
     async def requested_package(self, info: Info) -> Package | None:
         return await _package(info, self.requested_package_id)
 
-    @strawberry.field(description="The technician working on it.")
+    @strawberry.field(description="The technician working on it; null while nobody is assigned.")
     async def assignee(self, info: Info) -> User | None:
         return await staff_member(info, self.assignee_id)
 
