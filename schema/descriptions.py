@@ -107,6 +107,8 @@ def _say_null_when_refused(payload: GraphQLObjectType) -> None:
 
 
 def _describe_mutation_inputs(mutation: GraphQLObjectType) -> None:
+    takers: dict[str, list[str]] = {}
+    types: dict[str, GraphQLInputObjectType] = {}
     for name, field in mutation.fields.items():
         argument = field.args.get("input")
         if argument is None:
@@ -116,8 +118,14 @@ def _describe_mutation_inputs(mutation: GraphQLObjectType) -> None:
         named = argument.type
         while hasattr(named, "of_type"):
             named = named.of_type
-        if isinstance(named, GraphQLInputObjectType) and not named.description:
-            named.description = f"The input of `{name}`."
+        if isinstance(named, GraphQLInputObjectType):
+            takers.setdefault(named.name, []).append(f"`{name}`")
+            types[named.name] = named
+    for type_name, names in takers.items():
+        if not types[type_name].description:
+            # Shared by several mutations, it names them all.
+            listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            types[type_name].description = f"The input of {listed}."
 
 
 def _describe_enum(type_: GraphQLEnumType) -> None:

@@ -32,18 +32,18 @@ class LogoutPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Who signs in, and their password.")
 class LoginInput:
     login: str = strawberry.field(description="Email or E.164 phone number.")
     password: str
 
 
-@strawberry.input
+@strawberry.input(description="The refresh token to exchange for new tokens.")
 class RefreshTokenInput:
     refresh_token: str
 
 
-@strawberry.input
+@strawberry.input(description="The refresh token whose session ends.")
 class LogoutInput:
     refresh_token: str
 

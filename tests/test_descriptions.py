@@ -11,12 +11,13 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    build_schema,
 )
 from strawberry.schema.types import base_scalars
 from strawberry.types.scalar import ScalarDefinition
 
 from schema import schema
-from schema.descriptions import ROOTS
+from schema.descriptions import ROOTS, describe
 from schema.enum_descriptions import ENUM_TYPES, ENUM_VALUES
 from schema.field_descriptions import ARGUMENTS, FIELDS, INPUT_FIELDS
 from tests.conftest import GraphQLClient
@@ -94,6 +95,24 @@ def test_payload_fields_say_they_are_null_when_refused() -> None:
         and "null" not in (field.description or "").lower()
     ]
     assert silent == []
+
+
+def test_an_input_shared_by_mutations_is_not_described_as_one_of_them() -> None:
+    built = build_schema(
+        """
+        type Query { ok: Boolean }
+        input StepInput { id: ID }
+        input OtherInput { id: ID }
+        type Mutation {
+          reject(input: StepInput!): Boolean
+          cancel(input: StepInput!): Boolean
+          other(input: OtherInput!): Boolean
+        }
+        """
+    )
+    describe(built)
+    assert built.type_map["StepInput"].description == "The input of `reject` and `cancel`."
+    assert built.type_map["OtherInput"].description == "The input of `other`."
 
 
 def test_the_central_descriptions_name_coordinates_that_exist() -> None:

@@ -91,7 +91,7 @@ class MarkNotificationsReadPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Which of your notifications to mark read: `ids`, or `all`.")
 class MarkNotificationsReadInput:
     ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="These notifications (at most 100)..."

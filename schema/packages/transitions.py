@@ -30,7 +30,7 @@ class PackageRequestPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="A request to register for a consumer: the service asked for.")
 class CreatePackageRequestInput:
     consumer_id: strawberry.ID
     service: ServiceType
@@ -45,7 +45,9 @@ class CreatePackageRequestInput:
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="The request to assign (or reassign) and the technician to give it to."
+)
 class AssignPackageRequestInput:
     request_id: strawberry.ID
     assignee_id: strawberry.ID = strawberry.field(
@@ -55,14 +57,19 @@ class AssignPackageRequestInput:
     expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A step with an optional note (processPackageRequest, completePackageRequest)."
+)
 class NoteTransitionInput:
     request_id: strawberry.ID
     note: str | None = None
     expected_version: int | None = strawberry.field(default=None, description=EXPECTED_VERSION)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A step that needs a reason (rejectPackageRequest, cancelPackageRequest, "
+    "sendBackPackageRequest)."
+)
 class ReasonTransitionInput:
     request_id: strawberry.ID
     reason: str = strawberry.field(description="Why; the people concerned are told.")

@@ -186,7 +186,7 @@ class SchemesQuery:
 # Administration (ADMIN): the scheme catalogue.
 
 
-@strawberry.input
+@strawberry.input(description="A new scheme for the catalogue.")
 class CreateSchemeInput:
     code: str = strawberry.field(description=CODE_DESCRIPTION)
     name: str = strawberry.field(description=NAME_DESCRIPTION)

@@ -348,7 +348,7 @@ class EnrollInSchemeInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="A payment received toward an enrolment.")
 class RecordSchemePaymentInput:
     enrollment_id: strawberry.ID
     amount: Decimal = strawberry.field(description="More than zero, at most the outstanding.")
@@ -358,7 +358,7 @@ class RecordSchemePaymentInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="The enrolment to cancel, and why.")
 class CancelSchemeEnrollmentInput:
     enrollment_id: strawberry.ID
     reason: str
