@@ -51,8 +51,10 @@ SCALARS: dict[object, ScalarDefinition] = {
     ),
     decimal.Decimal: replace(
         DecimalDefinition,
-        description='An exact decimal number, as a string ("1250.50"): amounts are never '
-        "floating point.",
+        description='An exact decimal number, answered as a string ("1250.50"), never as a '
+        "floating-point number. Send it as a string too: a number is accepted but passes "
+        "through floating point (0.1 stays 0.1; digits past the 15th may not survive). NaN "
+        "and infinities are refused as amounts (VALIDATION).",
         specified_by_url="https://speleotrove.com/decimal/daconvs.html#reftostr",
     ),
 }
