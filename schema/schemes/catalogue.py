@@ -52,7 +52,9 @@ class Scheme(ModelNode[models.Scheme]):
     installment_count: int
     frequency: InstallmentFrequency
     valid_from: date
-    valid_to: date | None = strawberry.field(description="Open-ended when null.")
+    valid_to: date | None = strawberry.field(
+        description="The last day it may be enrolled in (included); null: open-ended."
+    )
     active: bool
     product_id: strawberry.Private[int]
     total_price_minor: strawberry.Private[int]
@@ -197,7 +199,9 @@ class CreateSchemeInput:
     installment_count: int
     frequency: InstallmentFrequency
     valid_from: date
-    state_ids: list[strawberry.ID] = strawberry.field(description="At least one.")
+    state_ids: list[strawberry.ID] = strawberry.field(
+        description="The states where it is offered: at least one."
+    )
     valid_to: date | None = None
     active: bool = True
 
@@ -215,7 +219,8 @@ class UpdateSchemeInput:
     frequency: InstallmentFrequency | None = strawberry.UNSET
     valid_from: date | None = strawberry.UNSET
     valid_to: date | None = strawberry.field(
-        default=strawberry.UNSET, description="Null: open-ended."
+        default=strawberry.UNSET,
+        description="The last day it may be enrolled in; null: open-ended. Left out: unchanged.",
     )
     state_ids: list[strawberry.ID] | None = strawberry.UNSET
     active: bool | None = strawberry.UNSET

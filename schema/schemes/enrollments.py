@@ -246,7 +246,9 @@ class SchemeEnrollmentFilter:
     scheme_types: list[SchemeType] | None = None
     consumer_status: ConsumerStatus | None = None
     repayment_status: list[RepaymentStatus] | None = strawberry.field(
-        default=None, description="As of today."
+        default=None,
+        description="Only enrolments whose repayment status, as of today (the company's "
+        "calendar), is one of these.",
     )
     has_amount_overdue: bool | None = strawberry.field(
         default=None,
@@ -352,7 +354,10 @@ class EnrollInSchemeInput:
 class RecordSchemePaymentInput:
     enrollment_id: strawberry.ID
     amount: Decimal = strawberry.field(description="More than zero, at most the outstanding.")
-    paid_at: datetime | None = strawberry.field(default=None, description="Default: now.")
+    paid_at: datetime | None = strawberry.field(
+        default=None,
+        description="When it was paid, with its offset; not in the future. Default: now.",
+    )
     reference: str = strawberry.field(
         description="The receipt's reference: the same reference again returns the first payment."
     )
