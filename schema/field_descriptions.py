@@ -82,7 +82,8 @@ FIELDS: dict[str, str] = {
     "SchemeEnrollment.enrolledAt": "When the consumer enrolled.",
     "SchemeEnrollment.cancelledAt": "When the enrolment was cancelled; null if it is live.",
     "SchemeEnrollment.cancelReason": "Why it was cancelled; null if it is live.",
-    "SchemeEnrollment.consumer": "Who enrolled.",
+    "SchemeEnrollment.consumer": "Who enrolled; null when they have since moved to a plant "
+    "outside your scope.",
     "SchemeEnrollment.scheme": "The scheme enrolled in.",
     "SchemeEnrollment.product": "The appliance handed over.",
     "SchemeEnrollment.enrolledBy": "Who registered the enrolment.",

@@ -122,7 +122,10 @@ class PackageRequest(ModelNode[models.PackageRequest]):
             requested_by_id=row.requested_by_id,
         )
 
-    @strawberry.field(description="The consumer the request is for.")
+    @strawberry.field(
+        description="The consumer the request is for; null when they have since moved to a "
+        "plant outside your scope."
+    )
     async def consumer(
         self, info: Info
     ) -> Annotated[Consumer, strawberry.lazy("schema.consumers")] | None:
