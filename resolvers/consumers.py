@@ -115,8 +115,7 @@ async def plant_consumers_page(ctx: RequestContext, key: PlantConsumersKey) -> P
         return [pages[(k.status, k.search, k.page, k.plant_id)] for k in keys]
 
     loader = ctx.loaders.named("plant_consumers_page", batch)
-    page: Page[Consumer] = await loader.load(key)
-    return page
+    return await loader.load(key)
 
 
 # Administration (ADMIN): connecting consumers and correcting their details. Status and

@@ -8,7 +8,8 @@ the rows are consumer data.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -25,30 +26,35 @@ from models.packages import Package
 from models.staff import UserPlant
 
 ModelT = TypeVar("ModelT", bound=SQLModel)
+KeyT = TypeVar("KeyT", bound=Hashable)
+ValueT = TypeVar("ValueT")
 
 NO_SCOPE = PlantScope.of(frozenset())
 
 
 class Loaders:
-    """The loaders of one request. Created lazily: a request pays only for what it uses."""
+    """The loaders of one request, each a typed ``DataLoader[key, value]``.
+
+    Made on first use, so a request pays only for what it uses: the relations below as
+    cached properties, the loaders whose batch function lives with its area's resolvers
+    by name (``named``).
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], actor: Actor | None) -> None:
         self._sessions = sessions
         self.scope = actor.scope if actor is not None else NO_SCOPE
-        self._cache: dict[str, DataLoader[Any, Any]] = {}
+        self._named: dict[str, DataLoader[Any, Any]] = {}
 
-    def named(self, name: str, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Any:
+    def named(
+        self, name: str, batch: Callable[[list[KeyT]], Awaitable[Sequence[ValueT]]]
+    ) -> DataLoader[KeyT, ValueT]:
         """The request's loader called ``name``, made from ``batch`` on first use.
 
-        For loaders whose batch function lives with its area's resolvers.
+        A name stands for one batch function: the first one given is the one used.
         """
-        return self._loader(name, batch)
-
-    def _loader(self, name: str, batch: Callable[[list[Any]], Awaitable[Sequence[Any]]]) -> Any:
-        loader = self._cache.get(name)
+        loader = self._named.get(name)
         if loader is None:
-            loader = DataLoader(load_fn=batch)
-            self._cache[name] = loader
+            loader = self._named[name] = DataLoader(load_fn=batch)
         return loader
 
     async def _rows(self, statement: sa.Select[Any]) -> list[Any]:
@@ -69,19 +75,19 @@ class Loaders:
         return batch
 
     # Master data, readable by every signed-in user.
-    @property
+    @cached_property
     def state_by_id(self) -> DataLoader[int, State | None]:
-        return self._loader("state_by_id", self._by_id(State))  # type: ignore[no-any-return]
+        return DataLoader(load_fn=self._by_id(State))
 
-    @property
+    @cached_property
     def cluster_by_id(self) -> DataLoader[int, Cluster | None]:
-        return self._loader("cluster_by_id", self._by_id(Cluster))  # type: ignore[no-any-return]
+        return DataLoader(load_fn=self._by_id(Cluster))
 
-    @property
+    @cached_property
     def package_by_id(self) -> DataLoader[int, Package | None]:
-        return self._loader("package_by_id", self._by_id(Package))  # type: ignore[no-any-return]
+        return DataLoader(load_fn=self._by_id(Package))
 
-    @property
+    @cached_property
     def clusters_by_state_id(self) -> DataLoader[int, list[Cluster]]:
         async def batch(state_ids: list[int]) -> list[list[Cluster]]:
             statement = (
@@ -91,23 +97,20 @@ class Loaders:
             )
             return _group(await self._rows(statement), state_ids, lambda c: c.state_id)
 
-        return self._loader("clusters_by_state_id", batch)  # type: ignore[no-any-return]
+        return DataLoader(load_fn=batch)
 
     # Scoped: plants and what hangs off them.
-    @property
+    @cached_property
     def plant_by_id(self) -> DataLoader[int, Plant | None]:
-        return self._loader(  # type: ignore[no-any-return]
-            "plant_by_id", self._by_id(Plant, lambda: self.scope.restrict(col(Plant.id)))
-        )
+        return DataLoader(load_fn=self._by_id(Plant, lambda: self.scope.restrict(col(Plant.id))))
 
-    @property
+    @cached_property
     def consumer_by_id(self) -> DataLoader[int, Consumer | None]:
-        return self._loader(  # type: ignore[no-any-return]
-            "consumer_by_id",
-            self._by_id(Consumer, lambda: self.scope.restrict(col(Consumer.plant_id))),
+        return DataLoader(
+            load_fn=self._by_id(Consumer, lambda: self.scope.restrict(col(Consumer.plant_id)))
         )
 
-    @property
+    @cached_property
     def plants_by_cluster_id(self) -> DataLoader[int, list[Plant]]:
         async def batch(cluster_ids: list[int]) -> list[list[Plant]]:
             statement = (
@@ -119,9 +122,9 @@ class Loaders:
             )
             return _group(await self._rows(statement), cluster_ids, lambda p: p.cluster_id)
 
-        return self._loader("plants_by_cluster_id", batch)  # type: ignore[no-any-return]
+        return DataLoader(load_fn=batch)
 
-    @property
+    @cached_property
     def plants_by_user_id(self) -> DataLoader[int, list[Plant]]:
         """The plants a user works at, as far as the actor may see them."""
 
@@ -139,7 +142,7 @@ class Loaders:
                 grouped[user_id].append(plant)
             return [grouped.get(user_id, []) for user_id in user_ids]
 
-        return self._loader("plants_by_user_id", batch)  # type: ignore[no-any-return]
+        return DataLoader(load_fn=batch)
 
 
 def _group(

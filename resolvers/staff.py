@@ -88,8 +88,7 @@ async def staff_member(ctx: RequestContext, user_id: int) -> StaffMember | None:
         return [found.get(user_id) for user_id in ids]
 
     loader = ctx.loaders.named("staff_member", batch)
-    member: StaffMember | None = await loader.load(user_id)
-    return member
+    return await loader.load(user_id)
 
 
 async def me(ctx: RequestContext) -> User:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import typing
 from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from core.operation_tally import record_user_error
 from resolvers.context import RequestContext
@@ -45,7 +45,7 @@ PayloadT = TypeVar("PayloadT")
 Guard = Callable[[RequestContext], object]
 """Raises a ``DomainError`` (FORBIDDEN, UNAUTHENTICATED) when the caller may not try."""
 
-Mutation = Callable[Concatenate[Any, Info, P], Awaitable[PayloadT]]
+Mutation = Callable[P, Awaitable[PayloadT]]
 
 
 def payload_mutation(
@@ -60,13 +60,14 @@ def payload_mutation(
             hint: Callable[..., PayloadT] = typing.get_type_hints(function)["return"]
             return hint
 
-        # Strawberry passes ``info`` by keyword; the signature (followed through
-        # ``__wrapped__``) and the annotations are the function's own.
+        # Strawberry reads the signature (through ``__wrapped__``) and the annotations of
+        # the function itself, and passes ``info`` by keyword; the method's ``info`` is its
+        # second parameter.
         @functools.wraps(function)
-        async def run(*args: Any, **kwargs: Any) -> PayloadT:
+        async def run(*args: P.args, **kwargs: P.kwargs) -> PayloadT:
             try:
                 if guard is not None:
-                    info: Info = kwargs["info"] if "info" in kwargs else args[1]
+                    info = cast(Info, kwargs["info"] if "info" in kwargs else args[1])
                     guard(info.context)
                 return await function(*args, **kwargs)
             except DomainError as error:

@@ -67,6 +67,7 @@ def serve(args: argparse.Namespace) -> None:
         log_config=logging_config(settings),  # each worker configures its logging with it
         log_level=settings.log_level.lower(),
         proxy_headers=True,
+        ws_per_message_deflate=settings.websocket_compression,
     )
 
 

@@ -102,3 +102,24 @@ def test_outside_development_the_default_secret_key_is_refused() -> None:
         _check_secret(Settings(environment="production"))
     _check_secret(Settings(environment="production", secret_key="x" * 48))
     _check_secret(Settings(environment="development"))
+
+
+@pytest.mark.parametrize(("value", "deflate"), [(None, True), ("false", False)])
+def test_serve_compresses_websockets_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, deflate: bool
+) -> None:
+    import argparse
+
+    import uvicorn
+
+    from server import cli
+
+    if value is not None:
+        monkeypatch.setenv("GRIDLINE_WEBSOCKET_COMPRESSION", value)
+    monkeypatch.setenv("GRIDLINE_ENVIRONMENT", "development")
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.update(options))
+    monkeypatch.setattr(cli, "get_settings", Settings)  # read now, not the cached ones
+    arguments = argparse.Namespace(host="127.0.0.1", port=0, workers=1, no_migrate=True)
+    cli.serve(arguments)
+    assert started["ws_per_message_deflate"] is deflate

@@ -371,8 +371,7 @@ async def stock_of_product(
         return [grouped.get(key, []) for key in keys]
 
     loader = ctx.loaders.named("stock_of_product", batch)
-    levels: list[StockLevel] = await loader.load((product_id, state_id))
-    return levels
+    return await loader.load((product_id, state_id))
 
 
 async def stock_of_warehouse(ctx: RequestContext, warehouse_id: int) -> list[StockLevel]:
@@ -392,8 +391,7 @@ async def stock_of_warehouse(ctx: RequestContext, warehouse_id: int) -> list[Sto
         return [grouped.get(warehouse_id, []) for warehouse_id in warehouse_ids]
 
     loader = ctx.loaders.named("stock_of_warehouse", batch)
-    levels: list[StockLevel] = await loader.load(warehouse_id)
-    return levels
+    return await loader.load(warehouse_id)
 
 
 # The ledger, newest first: ids grow with time, and (product_id, warehouse_id, id) and
@@ -444,5 +442,4 @@ async def movements_page(ctx: RequestContext, key: MovementsKey) -> Page[StockMo
 
     ctx.require_actor()
     loader = ctx.loaders.named("stock_movements_page", batch)
-    page: Page[StockMovement] = await loader.load(key)
-    return page
+    return await loader.load(key)

@@ -159,8 +159,7 @@ async def receipts_of(ctx: RequestContext, purchase_request_id: int) -> list[Sto
         return [grouped.get(key, []) for key in keys]
 
     loader = ctx.loaders.named("receipts_of_purchase_request", batch)
-    movements: list[StockMovement] = await loader.load(purchase_request_id)
-    return movements
+    return await loader.load(purchase_request_id)
 
 
 # The workflow.

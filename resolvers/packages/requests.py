@@ -402,8 +402,7 @@ async def history_of(ctx: RequestContext, request_id: int) -> list[RequestEvent]
             grouped[row.request_id].append(row)
         return [grouped.get(i, []) for i in ids]
 
-    events: list[RequestEvent] = await ctx.loaders.named("request_history", batch).load(request_id)
-    return events
+    return await ctx.loaders.named("request_history", batch).load(request_id)
 
 
 async def requests_of_consumer(ctx: RequestContext, consumer_id: int) -> list[PackageRequest]:
@@ -455,5 +454,4 @@ async def assignable_technicians(ctx: RequestContext, plant_id: int) -> list[Use
             grouped[plant].append(user)
         return [grouped.get(i, []) for i in plant_ids]
 
-    users: list[User] = await ctx.loaders.named("assignable_technicians", batch).load(plant_id)
-    return users
+    return await ctx.loaders.named("assignable_technicians", batch).load(plant_id)

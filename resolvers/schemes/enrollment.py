@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from resolvers.errors import DomainError, ErrorCode, forbidden, not_found
 from resolvers.events.notifications import record_event
 from resolvers.inventory.stock import move_stock
 from resolvers.packages.requests import clean_note
+from resolvers.schemes.customers import NewCustomer, clean_customer, connect_customer
 from resolvers.validation import input_field, invalid
 
 ENROLLERS = frozenset({Role.CSA, Role.CLUSTER_INCHARGE, Role.ADMIN})
@@ -68,12 +69,15 @@ def authorize_cancel(ctx: RequestContext) -> Actor:
 
 @dataclass(frozen=True, slots=True)
 class NewEnrollment:
-    consumer_id: int
+    """An existing consumer (``consumer_id``) or a new customer, never both."""
+
+    consumer_id: int | None
     scheme_id: int
     warehouse_id: int | None
     idempotency_key: str | None
     # The consumer already has a live enrolment in this scheme and wants another unit.
     additional_unit: bool = False
+    new_customer: NewCustomer | None = None
 
 
 async def _by_key(session: AsyncSession, actor: Actor, key: str) -> SchemeEnrollment | None:
@@ -85,8 +89,13 @@ async def _by_key(session: AsyncSession, actor: Actor, key: str) -> SchemeEnroll
 
 
 def _replayed(first: SchemeEnrollment, new: NewEnrollment) -> SchemeEnrollment:
-    same = (
+    same_customer = (
         first.consumer_id == new.consumer_id
+        if new.new_customer is None
+        else first.plant_id == new.new_customer.plant_id
+    )
+    same = (
+        same_customer
         and first.scheme_id == new.scheme_id
         and new.warehouse_id in (None, first.warehouse_id)
     )
@@ -101,6 +110,13 @@ def _replayed(first: SchemeEnrollment, new: NewEnrollment) -> SchemeEnrollment:
 async def enroll(ctx: RequestContext, new: NewEnrollment) -> SchemeEnrollment:
     """Enrol a consumer in scope; idempotent by ``idempotency_key``."""
     actor = authorize_enrol(ctx)
+    if (new.consumer_id is None) == (new.new_customer is None):
+        raise invalid(
+            "Give consumerId (an existing consumer) or newCustomer (a new one): exactly one.",
+            input_field("consumerId"),
+        )
+    if new.new_customer is not None:
+        new = replace(new, new_customer=clean_customer(new.new_customer))
     key = new.idempotency_key.strip() if new.idempotency_key is not None else None
     if key is not None and not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
         raise invalid(
@@ -184,6 +200,29 @@ async def _warehouse(
     return int(chosen)
 
 
+async def _existing_consumer(
+    session: AsyncSession, actor: Actor, consumer_id: int | None
+) -> Consumer:
+    """The ACTIVE consumer in scope, its row locked (PostgreSQL; SQLite writers queue at
+    BEGIN) so that two enrolments of one consumer at once see each other: a twin with
+    the same key is then answered as its retry, another is a duplicate."""
+    consumer = (
+        await session.execute(
+            sa.select(Consumer)
+            .where(col(Consumer.id) == consumer_id, actor.scope.restrict(col(Consumer.plant_id)))
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if consumer is None or consumer.id is None:
+        raise not_found("Consumer", input_field("consumerId"))
+    if consumer.status is not ConsumerStatus.ACTIVE:
+        raise invalid(
+            f"Only an ACTIVE consumer can enrol; this one is {consumer.status.value}.",
+            input_field("consumerId"),
+        )
+    return consumer
+
+
 async def _refuse_duplicate(session: AsyncSession, consumer_id: int, scheme: Scheme) -> None:
     """DUPLICATE, naming the code, when the consumer has a live enrolment in ``scheme``
     (the caller holds the consumer's row lock, so a concurrent enrolment is seen)."""
@@ -229,32 +268,18 @@ async def _enroll(
     async with write_session(ctx.sessions) as session:
         if key is not None and (first := await _by_key(session, actor, key)) is not None:
             return _replayed(first, new)
-        # The consumer's row is locked (PostgreSQL; SQLite writers queue at BEGIN), so
-        # that two enrolments of one consumer at once see each other: a twin with the
-        # same key is answered as its retry, another is a duplicate.
-        consumer = (
-            await session.execute(
-                sa.select(Consumer)
-                .where(
-                    col(Consumer.id) == new.consumer_id,
-                    actor.scope.restrict(col(Consumer.plant_id)),
-                )
-                .with_for_update()
-            )
-        ).scalar_one_or_none()
-        if consumer is None or consumer.id is None:
-            raise not_found("Consumer", input_field("consumerId"))
-        if key is not None and (first := await _by_key(session, actor, key)) is not None:
-            return _replayed(first, new)
-        if consumer.status is not ConsumerStatus.ACTIVE:
-            raise invalid(
-                f"Only an ACTIVE consumer can enrol; this one is {consumer.status.value}.",
-                input_field("consumerId"),
-            )
+        if new.new_customer is not None:
+            on = today(ctx.settings.zone)
+            consumer = await connect_customer(session, actor, new.new_customer, on)
+        else:
+            consumer = await _existing_consumer(session, actor, new.consumer_id)
+            if key is not None and (first := await _by_key(session, actor, key)) is not None:
+                return _replayed(first, new)
+        assert consumer.id is not None  # noqa: S101
         state_id = await _consumer_state(session, consumer)
         scheme = await _check_scheme(ctx, session, new.scheme_id, state_id)
         assert scheme.id is not None  # noqa: S101
-        if not new.additional_unit:
+        if new.new_customer is None and not new.additional_unit:
             await _refuse_duplicate(session, consumer.id, scheme)
         warehouse_id = await _warehouse(session, new.warehouse_id, scheme.product_id, state_id)
         now = utcnow()

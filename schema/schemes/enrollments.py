@@ -16,6 +16,7 @@ from resolvers.dates import today
 from resolvers.inventory.catalogue import products_by_id, warehouses_by_id
 from resolvers.schemes import enrollment as writes
 from resolvers.schemes import payments, reading
+from resolvers.schemes.customers import NewCustomer
 from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
 from schema.consumers import Consumer
 from schema.context import Info
@@ -304,10 +305,32 @@ class SchemeEnrollmentsQuery:
         return SchemeEnrollment.from_model(row) if row else None
 
 
-@strawberry.input
+@strawberry.input(
+    description="A new customer, connected at enrolment: the scheme sells the appliance "
+    "with the connection."
+)
+class NewCustomerInput:
+    name: str
+    phone: str = strawberry.field(
+        description="E.164 (+ and 8 to 15 digits); spaces and dashes are dropped."
+    )
+    plant_id: strawberry.ID = strawberry.field(description="A plant in your scope.")
+    package_id: strawberry.ID = strawberry.field(description="An active package.")
+
+
+@strawberry.input(
+    description="Who (consumerId, or newCustomer: exactly one) enrols in which scheme."
+)
 class EnrollInSchemeInput:
-    consumer_id: strawberry.ID
     scheme_id: strawberry.ID
+    consumer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="An ACTIVE consumer in your scope."
+    )
+    new_customer: NewCustomerInput | None = strawberry.field(
+        default=None,
+        description="Instead of consumerId: the consumer is created (ACTIVE, connected "
+        "today, with a generated account number) in the enrolment's transaction.",
+    )
     warehouse_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="A warehouse in the consumer's state; by default the one with most units.",
@@ -354,6 +377,16 @@ class SchemePaymentPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def _new_customer(given: NewCustomerInput) -> NewCustomer:
+    path = ["input", "newCustomer"]
+    return NewCustomer(
+        name=given.name,
+        phone=given.phone,
+        plant_id=decode_id(given.plant_id, "Plant", [*path, "plantId"]),
+        package_id=decode_id(given.package_id, "Package", [*path, "packageId"]),
+    )
+
+
 def _enrollment_id(value: strawberry.ID) -> int:
     return decode_id(value, "SchemeEnrollment", ["input", "enrollmentId"])
 
@@ -364,9 +397,10 @@ class SchemeEnrollmentsMutation:
         description=requirement(
             "Enrol an ACTIVE consumer in your scope in a scheme valid today in their state: one "
             "unit leaves stock (OUT_OF_STOCK if none), the down payment is recorded and the "
-            "schedule fixed, in one transaction. A consumer with a live (not cancelled) "
-            "enrolment in the same scheme is refused with DUPLICATE naming its scheme code, "
-            "unless additionalUnit is true.",
+            "schedule fixed, in one transaction. Or a new customer (newCustomer) at a plant "
+            "in your scope: the consumer is created in that same transaction. A consumer "
+            "with a live (not cancelled) enrolment in the same scheme is refused with "
+            "DUPLICATE naming its scheme code, unless additionalUnit is true.",
             *ENROLLER_ROLES,
         ),
         permission_classes=[IsAuthenticated],
@@ -376,7 +410,10 @@ class SchemeEnrollmentsMutation:
         self, info: Info, input: EnrollInSchemeInput
     ) -> SchemeEnrollmentPayload:
         new = writes.NewEnrollment(
-            consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"]),
+            consumer_id=decode_id(input.consumer_id, "Consumer", ["input", "consumerId"])
+            if input.consumer_id is not None
+            else None,
+            new_customer=_new_customer(input.new_customer) if input.new_customer else None,
             scheme_id=decode_id(input.scheme_id, "Scheme", ["input", "schemeId"]),
             warehouse_id=decode_id(input.warehouse_id, "Warehouse", ["input", "warehouseId"])
             if input.warehouse_id is not None

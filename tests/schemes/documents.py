@@ -38,6 +38,18 @@ async def _enroll(world: World, _: GraphQLClient) -> dict[str, Any]:
     return {**await _set_up(world), "idempotencyKey": "doc-1"}
 
 
+async def _enroll_new_customer(world: World, _: GraphQLClient) -> dict[str, Any]:
+    variables = await _set_up(world)
+    return {
+        "name": "Asha Devi",
+        "phone": "+91 98450 12345",
+        "plantId": encode_id("Plant", world.plants[0].id or 0),
+        "packageId": encode_id("Package", world.packages[0].id or 0),
+        "schemeId": variables["schemeId"],
+        "idempotencyKey": "doc-new-1",
+    }
+
+
 async def _payment(world: World, client: GraphQLClient) -> dict[str, Any]:
     enrollment = await _enrolled(world, client)
     return {"enrollmentId": enrollment["id"], "amount": "100.00", "reference": "RCPT-1"}
@@ -87,6 +99,7 @@ async def _stats(world: World, client: GraphQLClient) -> dict[str, Any]:
 
 DOCUMENTS: dict[str, tuple[Variables, str]] = {
     "EnrollInScheme.graphql": (_enroll, "csa1"),
+    "EnrollNewCustomer.graphql": (_enroll_new_customer, "csa1"),
     "RecordSchemePayment.graphql": (_payment, "csa1"),
     "CancelSchemeEnrollment.graphql": (_cancel, "cluster1"),
     "SchemeEnrollmentByCode.graphql": (_by_code, "cluster1"),

@@ -5,7 +5,7 @@
 // tests check Gridline's own computation of these texts and hashes against the file.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -121,6 +121,7 @@ async function urql(text) {
 
 // The build tools' manifests: Apollo's generator and GraphQL Codegen's client preset.
 const bin = (name) => join(here, "node_modules", ".bin", name);
+mkdirSync(join(here, "apollo"), { recursive: true }); // the generator does not make it
 execFileSync(bin("generate-persisted-query-manifest"), ["--config", "persisted-query-manifest.config.json"], { cwd: here, stdio: "ignore" });
 execFileSync(bin("graphql-codegen"), ["--config", "codegen.json"], { cwd: here, stdio: "ignore" });
 const apolloManifest = JSON.parse(readFileSync(join(here, "apollo", "persisted-query-manifest.json"), "utf8"));
