@@ -162,6 +162,7 @@ INPUT_FIELDS: dict[str, str] = {
     "EnrollInSchemeInput.schemeId": "The scheme enrolled in.",
     "LoginInput.password": "The user's password.",
     "LogoutInput.refreshToken": "The refresh token to revoke.",
+    "NewCustomerInput.name": "The new consumer's name.",
     "NoteTransitionInput.requestId": "The package request.",
     "NoteTransitionInput.note": "A note, optionally.",
     "PackageRequestFilter.stages": "Only requests at these stages.",
