@@ -30,6 +30,7 @@ from tests.fuzz.world import fill_world, global_ids
 
 FUZZ_SEED = int(os.environ.get("GRIDLINE_FUZZ_SEED", "20260701")) + 15
 SAMPLES = int(os.environ.get("GRIDLINE_COMPILED_SAMPLES", "10"))
+APOLLO_SAMPLES = max(1, SAMPLES // 3)
 CALLERS = ("admin", "state1", "cluster1", "csa1", "tech1", "operator1", "state2", "inactive")
 READ_DOCUMENTS = sorted(
     path.name
@@ -111,3 +112,40 @@ async def test_compiled_answers_are_the_standard_answers(
     report = documents.report()[name.removesuffix(".graphql")]
     if all(reason == "compiled" for reason in report.values()):
         assert documents.answered > before, f"{name} is compiled but never answered compiled"
+
+
+@pytest.mark.parametrize("name", READ_DOCUMENTS)
+async def test_compiled_answers_to_apollo_clients_are_the_standard_answers(
+    compiled_app: Starlette,
+    compiled: httpx.AsyncClient,
+    standard: httpx.AsyncClient,
+    db: async_sessionmaker[AsyncSession],
+    world: World,
+    name: str,
+) -> None:
+    """The same gate for the text Apollo Client sends (``__typename`` in every selection
+    set, #17): trusted, it may be answered compiled, and must answer the same."""
+    import orjson
+
+    from server.client_documents import apollo_text
+    from tests.conftest import GraphQLClient
+
+    await fill_world(db, GraphQLClient(compiled), world)
+    ids = await global_ids(db, leave_out_user=-1)
+    source = (QUERIES_DIR / name).read_text()
+    query = apollo_text(source)
+    documents = compiled_app.state.compiled
+    before = documents.answered
+    cursors: list[str] = []
+    for number, template in enumerate(samples(source, APOLLO_SAMPLES, FUZZ_SEED)):
+        for caller in (*CALLERS, None):
+            variables = bind(template, ids, cursors)
+            token = world.token(caller) if caller is not None else None
+            rid = f"apollo-{number}-{caller}"
+            fast = await _send(compiled, query, variables, token, rid)
+            slow = await _send(standard, query, variables, token, rid)
+            assert fast == slow, f"{name} (Apollo's text) as {caller} with {variables}"
+            if fast[0] == 200:
+                cursors_in(orjson.loads(fast[1]).get("data"), cursors)
+    if documents.operation(query, None) is not None:
+        assert documents.answered > before, f"{name}: compiled but never answered compiled"
