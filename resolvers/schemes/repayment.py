@@ -64,12 +64,29 @@ def outstanding_minor(status: EnrollmentStatus | str, total_minor: int, paid_min
 def repayment_state(
     enrollment: SchemeEnrollment, installments: Sequence[SchemeInstallment], as_of: date
 ) -> RepaymentState:
-    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar).
+    """The repayment of ``enrollment`` on ``as_of`` (a day in the company's calendar)."""
+    return repayment_state_of(
+        enrollment.status,
+        enrollment.amount_paid_minor,
+        enrollment.total_price_minor,
+        [(i.due_date, i.cumulative_due_minor) for i in installments],
+        as_of,
+    )
+
+
+def repayment_state_of(
+    status: EnrollmentStatus,
+    paid: int,
+    total: int,
+    installments: Sequence[tuple[date, int]],
+    as_of: date,
+) -> RepaymentState:
+    """The repayment of an enrolment with this status, amount paid and total price, and
+    these instalments (due date, cumulative amount due), on ``as_of``.
 
     A cancelled enrolment owes nothing: its unit went back to stock, so nothing is
     outstanding, nothing falls due and it is never in arrears (its payments stay)."""
-    paid = enrollment.amount_paid_minor
-    if enrollment.status is EnrollmentStatus.CANCELLED:
+    if status is EnrollmentStatus.CANCELLED:
         return RepaymentState(
             amount_paid_minor=paid,
             outstanding_minor=0,
@@ -77,25 +94,19 @@ def repayment_state(
             days_in_arrears=0,
             status=RepaymentStatus.CANCELLED,
         )
-    uncovered = sorted(
-        (i for i in installments if i.cumulative_due_minor > paid), key=lambda i: i.due_date
-    )
-    overdue = [i for i in uncovered if i.due_date <= as_of]
-    days = (as_of - overdue[0].due_date).days if overdue else 0
+    uncovered = sorted((due, cumulative) for due, cumulative in installments if cumulative > paid)
+    overdue = [(due, cumulative) for due, cumulative in uncovered if due <= as_of]
+    days = (as_of - overdue[0][0]).days if overdue else 0
     # Instalments are covered earliest first, so what is owed today is the last due
     # instalment's cumulative amount less everything paid.
-    due_minor = max((i.cumulative_due_minor for i in overdue), default=paid)
+    due_minor = max((cumulative for _, cumulative in overdue), default=paid)
     return RepaymentState(
         amount_paid_minor=paid,
-        outstanding_minor=enrollment.total_price_minor - paid,
-        next_due_date=uncovered[0].due_date if uncovered else None,
+        outstanding_minor=total - paid,
+        next_due_date=uncovered[0][0] if uncovered else None,
         days_in_arrears=days,
         amount_overdue_minor=due_minor - paid,
-        status=status_of(
-            cancelled=False,
-            paid_off=paid >= enrollment.total_price_minor,
-            days_in_arrears=days,
-        ),
+        status=status_of(cancelled=False, paid_off=paid >= total, days_in_arrears=days),
     )
 
 

@@ -8,7 +8,6 @@ statement for every enrolment of a page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 from models.schemes.codes import format_for_reading
@@ -21,7 +20,7 @@ from models.schemes.tables import (
 )
 from resolvers.dates import today
 from resolvers.schemes.reading import READERS
-from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state
+from resolvers.schemes.repayment import RepaymentState, outstanding_minor, repayment_state_of
 from schema.execution.compiled.sources import (
     Column,
     Computed,
@@ -79,19 +78,30 @@ def _repayment(read: Callable[[RepaymentState], Any]) -> FromList:
     def compute(
         settings: Any, status: Any, paid: int, total: int, items: list[tuple[Any, int]]
     ) -> Any:
-        enrollment = SimpleNamespace(
-            status=EnrollmentStatus(getattr(status, "value", status)),
-            amount_paid_minor=paid,
-            total_price_minor=total,
-        )
-        installments = [
-            SimpleNamespace(due_date=due, cumulative_due_minor=cumulative)
-            for due, cumulative in items
-        ]
-        state = repayment_state(enrollment, installments, today(settings.zone))  # type: ignore[arg-type]
-        return read(state)
+        status = EnrollmentStatus(getattr(status, "value", status))
+        return read(_state(status, paid, total, tuple(items), today(settings.zone)))
 
     return FromList(REPAYMENT_COLUMNS, INSTALLMENTS, ("due_date", "cumulative_due_minor"), compute)
+
+
+_last: list[Any] = [None, None]  # the last key computed, and its state
+
+
+def _state(
+    status: EnrollmentStatus,
+    paid: int,
+    total: int,
+    installments: tuple[tuple[Any, int], ...],
+    as_of: Any,
+) -> RepaymentState:
+    """The repayment state, computed once per row: a row shows up to four fields of it
+    (amountOverdue, nextDueDate, daysInArrears, repaymentStatus), assembled one after
+    the other without a pause, so the last one computed is the one asked for again."""
+    key = (status, paid, total, installments, as_of)
+    if _last[0] != key:
+        _last[:] = [key, repayment_state_of(status, paid, total, installments, as_of)]
+    state: RepaymentState = _last[1]
+    return state
 
 
 def _next_due_date(state: RepaymentState) -> str | None:
