@@ -1,6 +1,7 @@
 """``make bench``: the screens under HTTP load, against a raw floor and PostGraphile.
 
     .venv/bin/python -m bench.run [--quick] [--duration S] [--warmup S] [--databases pg,sqlite]
+                                  [--processes 1,2] [--screens InProcessTab,...]
 
 For each database (the large demo world, seeded when missing or out of date) and each
 process count (1, then one per core): start ``gridline serve`` and the floor
@@ -9,7 +10,8 @@ drive each screen with wrk at concurrency 1 and 32, after a warm-up. On PostgreS
 PostGraphile 5 (``bench/peer.py``, installed with npm when missing) runs beside them
 with as many processes; it answers the per-plant In Process tab, checked against
 Gridline's answer and then driven with the same wrk settings. Writes
-``bench/results/<date>-<database>.json`` and ``bench/results/README.md``.
+``bench/results/<date>-<database>.json`` and ``bench/results/README.md``; a run of some
+screens only (``--screens``) writes its figures under ``bench/results/tmp/`` instead.
 
 Environment: ``GRIDLINE_BENCH_POSTGRES_URL`` (default: database gridline_bench on the
 local server), ``GRIDLINE_BENCH_SQLITE_PATH``, ``BENCH_DURATION``, ``BENCH_WARMUP``.
@@ -158,6 +160,7 @@ def bench_database(
     duration: float,
     warmup: float,
     peer_node: str | None,
+    only: set[str] | None = None,
 ) -> dict[str, Any]:
     """Every workload on ``database``; with PostGraphile when ``peer_node`` (its Node)."""
     print(f"== {database}: {url.split('@')[-1]}", flush=True)
@@ -220,6 +223,8 @@ def bench_database(
                 checks = {name: asdict(check) for name, check in found.items()}
                 _print_checks(found)
             for load in loads:
+                if only is not None and load.screen not in only:
+                    continue
                 # A fresh sign-in per screen: access tokens live 15 minutes.
                 authorization = screens.sign_in(app.url, load.login)
                 body_file = SCRATCH / f"{load.screen}.json"
@@ -296,7 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--processes", default=f"1,{os.cpu_count() or 1}", help="comma-separated worker counts"
     )
+    parser.add_argument(
+        "--screens",
+        help="comma-separated screens to drive (default: every one); figures go to results/tmp",
+    )
     args = parser.parse_args(argv)
+    only = set(args.screens.split(",")) if args.screens else None
     duration, warmup = (2.0, 1.0) if args.quick else (args.duration, args.warmup)
     worker_counts = list(dict.fromkeys(int(n) for n in args.processes.split(",")))
     processes.find_wrk()
@@ -306,17 +316,28 @@ def main(argv: list[str] | None = None) -> int:
     peer_node = peer.ensure_installed() if any(map(peer.available_on, urls.values())) else None
     failed = False
     for database, url in urls.items():
-        result = bench_database(database, url, worker_counts, duration, warmup, peer_node)
+        result = bench_database(database, url, worker_counts, duration, warmup, peer_node, only)
         day = result["started"][:10]
-        path = RESULTS / f"{day}-{database}{'-quick' if args.quick else ''}.json"
+        name = f"{day}-{database}{'-quick' if args.quick else ''}"
+        path = (
+            RESULTS / f"{name}.json"
+            if only is None
+            else SCRATCH / f"{name}-{'+'.join(sorted(only))}.json"
+        )
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {path.relative_to(RESULTS.parent.parent)}")
         failed |= not all(check["same_data"] for check in result["checks"].values())
         peer_check = result["peer"].get("check")
-        failed |= "skipped" not in result["peer"] and not (peer_check and peer_check["same_data"])
+        peer_driven = only is None or screens.ONE_PLANT_TAB in only
+        failed |= (
+            "skipped" not in result["peer"]
+            and peer_driven
+            and not (peer_check and peer_check["same_data"])
+        )
         failed |= any(entry["errors"] for entry in result["runs"])
-    readme = report.write_readme(RESULTS)
-    print(f"wrote {readme.relative_to(RESULTS.parent.parent)}")
+    if only is None:
+        readme = report.write_readme(RESULTS)
+        print(f"wrote {readme.relative_to(RESULTS.parent.parent)}")
     if failed:
         print(
             "FAILED: the floor or PostGraphile answered different data, or requests failed"

@@ -11,10 +11,12 @@ of plants.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
 from models.consumers import Consumer, ConsumerHistoryEntry, ConsumerHistoryKind, ConsumerStatus
@@ -54,6 +56,45 @@ class ActivitySummary:
     total: ActivityFigures
 
 
+InPlants = Callable[[Any], ColumnElement[bool]]
+"""``column IN`` the summary's plants: a list of ids, or a parameter holding one."""
+Apply = Callable[[ActivityFigures, Any], None]
+PLANT_ORDER = (col(Plant.name), col(Plant.id))
+
+
+def plant_conditions(
+    scope: ColumnElement[bool], state_id: Any | None, cluster_id: Any | None
+) -> list[ColumnElement[bool]]:
+    """The summary's plants: those of the caller's ``scope``, in the cluster or state
+    asked for (each an id, or a parameter holding one; None: not asked)."""
+    conditions = [scope]
+    if cluster_id is not None:
+        conditions.append(col(Plant.cluster_id) == cluster_id)
+    if state_id is not None:
+        in_state = sa.select(col(Cluster.id)).where(col(Cluster.state_id) == state_id)
+        conditions.append(col(Plant.cluster_id).in_(in_state))
+    return conditions
+
+
+def figure_statements(in_plants: InPlants, start: Any, end: Any) -> list[sa.Select[Any]]:
+    """The four grouped statements of the figures; a row of each (whose first column is
+    the plant) adds to that plant's figures by ``APPLY``'s function of the same position.
+    ``start`` and ``end`` are the interval's instants, or parameters holding them."""
+    return [
+        _status_now(in_plants),
+        _status_changes_since(in_plants, end),
+        _changes_within(in_plants, start, end),
+        _requests_within(in_plants, start, end),
+    ]
+
+
+def total_of(figures: Iterable[ActivityFigures]) -> ActivityFigures:
+    total = ActivityFigures()
+    for plant_figures in figures:
+        total.add(plant_figures)
+    return total
+
+
 async def activity_summary(
     ctx: RequestContext, days: DayRange, state_id: int | None, cluster_id: int | None
 ) -> ActivitySummary:
@@ -61,41 +102,35 @@ async def activity_summary(
     if actor.role not in SUMMARY_READERS:
         raise forbidden("read the package activity summary")
     start, end = days.instants(ctx.settings.zone)
-
-    plants_statement = sa.select(Plant).where(actor.scope.restrict(col(Plant.id)))
-    if cluster_id is not None:
-        plants_statement = plants_statement.where(col(Plant.cluster_id) == cluster_id)
-    if state_id is not None:
-        in_state = sa.select(col(Cluster.id)).where(col(Cluster.state_id) == state_id)
-        plants_statement = plants_statement.where(col(Plant.cluster_id).in_(in_state))
-    plants_statement = plants_statement.order_by(col(Plant.name), col(Plant.id))
+    plants_statement = (
+        sa.select(Plant)
+        .where(*plant_conditions(actor.scope.restrict(col(Plant.id)), state_id, cluster_id))
+        .order_by(*PLANT_ORDER)
+    )
 
     async with ctx.sessions() as session:
         plants = list((await session.execute(plants_statement)).scalars().all())
         plant_ids = [plant.id for plant in plants if plant.id is not None]
         figures = {plant_id: ActivityFigures() for plant_id in plant_ids}
         if plant_ids:
-            for statement, apply in (
-                (_status_now(plant_ids), _apply_status_now),
-                (_status_changes_since(plant_ids, end), _apply_rollback),
-                (_changes_within(plant_ids, start, end), _apply_changes),
-                (_requests_within(plant_ids, start, end), _apply_requests),
-            ):
+            statements = figure_statements(_among(plant_ids), start, end)
+            for statement, apply in zip(statements, APPLY, strict=True):
                 for row in (await session.execute(statement)).all():
                     apply(figures[row[0]], row)
 
-    total = ActivityFigures()
-    for plant_figures in figures.values():
-        total.add(plant_figures)
     rows = [(plant, figures[plant.id]) for plant in plants if plant.id is not None]
-    return ActivitySummary(rows=rows, total=total)
+    return ActivitySummary(rows=rows, total=total_of(figures.values()))
 
 
-def _status_now(plant_ids: list[int]) -> sa.Select[Any, Any, Any]:
+def _among(plant_ids: list[int]) -> InPlants:
+    return lambda column: one_of(column, plant_ids)
+
+
+def _status_now(in_plants: InPlants) -> sa.Select[Any, Any, Any]:
     """Per plant and status: consumers today."""
     return (
         sa.select(col(Consumer.plant_id), col(Consumer.status), sa.func.count())
-        .where(one_of(col(Consumer.plant_id), plant_ids))
+        .where(in_plants(col(Consumer.plant_id)))
         .group_by(col(Consumer.plant_id), col(Consumer.status))
     )
 
@@ -112,7 +147,7 @@ def _apply_status_now(figures: ActivityFigures, row: Any) -> None:
     _count_into(figures, status, int(count))
 
 
-def _status_changes_since(plant_ids: list[int], end: Any) -> sa.Select[Any, Any, Any, Any]:
+def _status_changes_since(in_plants: InPlants, end: Any) -> sa.Select[Any, Any, Any, Any]:
     """Per plant, status today and status at ``end``, for consumers changed since ``end``.
 
     The first change at or after ``end`` records the status the consumer had at ``end``
@@ -138,7 +173,7 @@ def _status_changes_since(plant_ids: list[int], end: Any) -> sa.Select[Any, Any,
             col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then, sa.func.count()
         )
         .join(first_after, first_after.c.consumer_id == col(Consumer.id))
-        .where(first_after.c.position == 1, one_of(col(Consumer.plant_id), plant_ids))
+        .where(first_after.c.position == 1, in_plants(col(Consumer.plant_id)))
         .group_by(col(Consumer.plant_id), col(Consumer.status), first_after.c.status_then)
     )
 
@@ -150,7 +185,7 @@ def _apply_rollback(figures: ActivityFigures, row: Any) -> None:
         _count_into(figures, status_then, int(count))
 
 
-def _changes_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any, Any, Any]:
+def _changes_within(in_plants: InPlants, start: Any, end: Any) -> sa.Select[Any, Any, Any]:
     """Per plant: bans and reconnections that happened in [start, end)."""
     history = ConsumerHistoryEntry
     banned = sa.and_(
@@ -172,7 +207,7 @@ def _changes_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any
             col(history.kind) == ConsumerHistoryKind.STATUS,
             col(history.changed_at) >= start,
             col(history.changed_at) < end,
-            one_of(col(Consumer.plant_id), plant_ids),
+            in_plants(col(Consumer.plant_id)),
         )
         .group_by(col(Consumer.plant_id))
     )
@@ -183,7 +218,7 @@ def _apply_changes(figures: ActivityFigures, row: Any) -> None:
     figures.reconnected = int(row[2] or 0)
 
 
-def _requests_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[Any, Any, Any]:
+def _requests_within(in_plants: InPlants, start: Any, end: Any) -> sa.Select[Any, Any, Any]:
     """Per plant and stage: requests created in [start, end) and still open, by their
     open stage; and requests closed in [start, end), whenever created, by how they were
     closed (the Completed tab's rows for the same interval)."""
@@ -200,7 +235,7 @@ def _requests_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[An
     )
     return (
         sa.select(col(request.plant_id), col(request.stage), sa.func.count())
-        .where(one_of(col(request.plant_id), plant_ids), sa.or_(created_and_open, closed))
+        .where(in_plants(col(request.plant_id)), sa.or_(created_and_open, closed))
         .group_by(col(request.plant_id), col(request.stage))
     )
 
@@ -208,3 +243,6 @@ def _requests_within(plant_ids: list[int], start: Any, end: Any) -> sa.Select[An
 def _apply_requests(figures: ActivityFigures, row: Any) -> None:
     _, stage, count = row
     figures.requests_by_stage[RequestStage(stage)] = int(count)
+
+
+APPLY: tuple[Apply, ...] = (_apply_status_now, _apply_rollback, _apply_changes, _apply_requests)

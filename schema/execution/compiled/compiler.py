@@ -40,6 +40,7 @@ from schema.execution.compiled.connections import (
     prepare_page,
 )
 from schema.execution.compiled.roots import (
+    AggregateRoot,
     ConnectionRoot,
     ListRoot,
     NodeRoot,
@@ -123,6 +124,7 @@ class CompiledRoot:
             definition.extensions.get("strawberry-definition"), PERMISSIONS, []
         )
         self.variants: dict[tuple[Audience, Shape], Variant | None] = {}
+        self.aggregates: dict[tuple[Audience, Shape], list[Statement]] = {}
         # For a resolver's answer: picks the selection from its plain values.
         self.picker: Callable[[Any], Any] | None = None
 
@@ -180,7 +182,7 @@ class OperationCompiler:
             if root is None or definition is None:
                 raise NotCompiled(f"root field {name}")
             compiled = CompiledRoot(self, key, nodes, definition, root)
-            if isinstance(root, ResolverRoot):
+            if isinstance(root, ResolverRoot | AggregateRoot):
                 compiled.picker = _picker(probe, definition.type, nodes, root.provides)
             else:
                 self._probe(compiled)
@@ -263,9 +265,36 @@ class OperationCompiler:
             if isinstance(root.root, ResolverRoot):
                 assert root.picker is not None  # noqa: S101
                 data[root.key] = root.picker(await root.root.resolve(context, arguments))
+            elif isinstance(root.root, AggregateRoot):
+                assert root.picker is not None  # noqa: S101
+                answer = await self._aggregate(root, root.root, audience, call, connection)
+                data[root.key] = root.picker(answer)
             else:
                 data[root.key] = await self._answer(root, audience, call, connection)
         return data
+
+    async def _aggregate(
+        self,
+        root: CompiledRoot,
+        aggregate: AggregateRoot,
+        audience: Audience,
+        call: Call,
+        connection: Any,
+    ) -> Any:
+        shape = aggregate.prepare(call)
+        key = (audience, shape)
+        statements = root.aggregates.get(key)
+        if statements is None:
+            build = Build(audience, self.settings, shape)
+            selects = aggregate.statements(build, shape)
+            statements = [Statement.compile(s, build.getters, self.dialect) for s in selects]
+            root.aggregates[key] = statements
+
+        async def run(index: int) -> list[Any]:
+            statement = statements[index]
+            return await statement.rows(connection, statement.values(call))
+
+        return await aggregate.answer(call, run)
 
     async def _answer(
         self, root: CompiledRoot, audience: Audience, call: Call, connection: Any

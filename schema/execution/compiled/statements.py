@@ -18,6 +18,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import visitors
 
 from core.operation_tally import record_statement
 from models.base import UTCDateTime
@@ -41,7 +42,7 @@ class Statement:
     def compile(
         cls, select: sa.Select[Any], getters: dict[str, Getter], dialect: Dialect
     ) -> Statement:
-        compiled = select.compile(dialect=dialect)
+        compiled = _constant_lists_spelled_out(select).compile(dialect=dialect)
         names = compiled.positiontup or ()
         processors = compiled._bind_processors
         parameters = tuple(
@@ -105,6 +106,20 @@ def names_are_values(type_: Any) -> bool:
     """An enum column whose members' values are their names: its raw value is its name."""
     enum_class = getattr(type_, "enum_class", None)
     return enum_class is not None and all(m.name == m.value for m in enum_class)
+
+
+def _constant_lists_spelled_out(select: sa.Select[Any]) -> sa.Select[Any]:
+    """``column IN`` a constant list (``stage.in_(OPEN_STAGES)``), as one parameter per
+    value. SQLAlchemy renders such a list when each statement runs (an "expanding"
+    parameter); the text kept here is rendered once, so the list is spelled out in it."""
+
+    def spelled_out(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, sa.BindParameter) and element.expanding and not element.callable:
+            values: list[Any] = element.value or []
+            return sa.tuple_(*(sa.bindparam(None, v, type_=element.type) for v in values))
+        return None
+
+    return cast("sa.Select[Any]", visitors.replacement_traverse(select, {}, spelled_out))
 
 
 def _constant(value: Any) -> Getter:

@@ -8,6 +8,9 @@ arguments that changes the SQL (which filters are given, the order); ``condition
 totalCount) is the compiler's, exactly as ``resolvers.pagination.paginate`` pages.
 
 A ``NodeRoot`` is ``node(id:)``: the object of the id's type, if the caller may see it.
+
+A ``ResolverRoot`` or an ``AggregateRoot`` answers figures rather than rows: the first
+through a resolver of the standard path, the second through statements of its own.
 """
 
 from __future__ import annotations
@@ -84,7 +87,27 @@ class ResolverRoot:
     provides: Mapping[str, frozenset[str]]
 
 
-Root = ConnectionRoot | ListRoot | NodeRoot | ResolverRoot
+Rows = list[Any]
+RunStatement = Callable[[int], Awaitable[Rows]]
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateRoot:
+    """A root field answered from a few statements of its own (an aggregate, not a list
+    of one source's rows). ``prepare(call)`` checks and converts the arguments into
+    ``call.values`` (raising ``Fallback`` where the field function would answer an error)
+    and gives the shape; ``statements(build, shape)`` writes the statements, compiled once
+    per audience and shape; ``answer(call, run)`` runs them by their index, in the order
+    and as often as it needs (a later statement may read what an earlier one found, through
+    ``call.values``), and gives plain values as a ``ResolverRoot`` does, of ``provides``."""
+
+    prepare: Callable[[Call], Shape]
+    statements: Callable[[Build, Shape], list[Any]]
+    answer: Callable[[Call, RunStatement], Awaitable[Any]]
+    provides: Mapping[str, frozenset[str]]
+
+
+Root = ConnectionRoot | ListRoot | NodeRoot | ResolverRoot | AggregateRoot
 
 
 def date_range(given: Any) -> DateRange | None:
