@@ -1,7 +1,8 @@
 """Who listens in bench/subscriptions.py: a dozen demo users of different roles and
-plants, and a thousand field agents (technicians made for the bench, spread over the
-plants of the requests they will be assigned), with their tokens; and which events each
-user may see (``node(id)`` as that user: the oracle deliveries are checked against)."""
+plants, two hundred in-charges across a state, and a thousand field agents (technicians
+made for the bench, spread over the plants of the requests they will be assigned), with
+their tokens; and which events each user may see (``node(id)`` as that user: the oracle
+deliveries are checked against)."""
 
 from __future__ import annotations
 
@@ -142,6 +143,43 @@ async def create_agents(database_url: str, plants: Sequence[int], tag: str) -> l
                     "INSERT INTO user_plants (user_id, plant_id) VALUES ($1, $2)",
                     user_id,
                     plant_id,
+                )
+                ids.append(int(user_id))
+    finally:
+        await connection.close()
+    return ids
+
+
+async def create_incharges(database_url: str, count: int, tag: str) -> list[int]:
+    """``count`` in-charges across the state of cluster 1 (where the bench's events
+    happen), made in the database with the demo in-charge's password: one in ten in charge
+    of the state, the others of its clusters in turn (some see the events, some do not)."""
+    connection = await asyncpg.connect(_dsn(database_url))
+    try:
+        async with connection.transaction():
+            password = await connection.fetchval(
+                "SELECT password_hash FROM users WHERE email = 'cluster@demo.gridline'"
+            )
+            state_id = await connection.fetchval("SELECT state_id FROM clusters WHERE id = 1")
+            clusters = [
+                int(row["id"])
+                for row in await connection.fetch(
+                    "SELECT id FROM clusters WHERE state_id = $1 ORDER BY id", state_id
+                )
+            ]
+            ids: list[int] = []
+            for number in range(count):
+                of_state = number % 10 == 0
+                user_id = await connection.fetchval(
+                    """INSERT INTO users (name, email, role, password_hash, active,
+                         cluster_id, state_id, created_at, updated_at)
+                       VALUES ($1, $2, $3, $4, true, $5, $6, now(), now()) RETURNING id""",
+                    f"Bench in-charge {tag}{number}",
+                    f"incharge.{tag}{number}@bench.gridline",
+                    "STATE_INCHARGE" if of_state else "CLUSTER_INCHARGE",
+                    password,
+                    None if of_state else clusters[number % len(clusters)],
+                    state_id if of_state else None,
                 )
                 ids.append(int(user_id))
     finally:

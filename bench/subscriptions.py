@@ -2,6 +2,7 @@
 
     make bench-events                      # BENCH_ARGS=--quick for a short run
     .venv/bin/python -m bench.subscriptions [--workers 1,2] [--steps 20] [--burst 200]
+                                            [--incharges 200]
 
 Seeds the default demo world into a fresh PostgreSQL database (gridline_bench_events)
 and, for each process count of --workers, starts `gridline serve --workers N` as a user
@@ -12,6 +13,8 @@ websockets spread by the kernel over the server's processes:
 - one user: --sockets sockets of cluster@;
 - a dozen users: --sockets sockets spread over twelve users of different roles and
   plants (bench/live_audiences.py), some of whom may not see the events;
+- a state's in-charges: --incharges cluster and state in-charges made for the bench across
+  the state of the events, a socket each (some of their clusters see the events);
 - field agents: --sockets technicians made for the bench, each on myAssignments, and a
   burst of --burst assignments (one to each of --burst of them) sent at once by the admin.
 
@@ -47,6 +50,7 @@ from bench.live_audiences import (
     Listener,
     connections,
     create_agents,
+    create_incharges,
     dozen_users,
     open_consumers,
     tokens,
@@ -384,6 +388,8 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     dozen = tokens(settings, asyncio.run(dozen_users(url)))
     cluster = next(listener for listener in dozen if listener.label == "cluster")
     spread = [dozen[n % len(dozen)] for n in range(args.sockets)]
+    made = asyncio.run(create_incharges(url, args.incharges, secrets.token_hex(3)))
+    incharges = tokens(settings, [(f"in-charge {n}", user) for n, user in enumerate(made)])
     steps_count = args.steps + args.steps % 2  # even: every request created is cancelled
     rows: list[dict[str, Any]] = []
     for workers in (int(n) for n in args.workers.split(",")):
@@ -399,6 +405,7 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     server.url, url, steps, "one user", [cluster] * args.sockets, steps_count
                 ),
                 dashboards(server.url, url, steps, "a dozen users", spread, steps_count),
+                dashboards(server.url, url, steps, "a state's in-charges", incharges, steps_count),
                 field_agents(server.url, url, settings, admin, args.sockets, args.burst),
             ]
         single = found[0]["p99_ms"]
@@ -417,6 +424,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="events on the dashboards")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between them")
     parser.add_argument("--burst", type=int, default=200, help="assignments sent at once")
+    parser.add_argument(
+        "--incharges", type=int, default=200, help="in-charges across a state, a socket each"
+    )
     parser.add_argument("--quick", action="store_true", help="a short run: one process")
     parser.add_argument(
         "--postgres",
@@ -425,6 +435,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.workers, args.steps, args.interval, args.burst = "1", 6, 0.3, 50
+        args.incharges = 50
     started = time.monotonic()
     rows = run(args)
     table = report(rows)
@@ -434,7 +445,8 @@ def main() -> None:
     (RESULTS / f"events-{stamp}{suffix}.json").write_text(json.dumps(rows, indent=2) + "\n")
     (RESULTS / f"events{suffix}.md").write_text(
         f"# Live events: commit to delivery ({stamp}, PostgreSQL)\n\n"
-        f"{args.sockets} sockets per audience, in a separate load process; dashboards: "
+        f"{args.sockets} sockets per audience ({args.incharges} for the in-charges), in a "
+        "separate load process; dashboards: "
         f"{args.steps} events, one every {args.interval} s; field agents: a burst of "
         f"{args.burst} assignments, {ASSIGNING_AT_ONCE} at a time. "
         f"The whole run took {time.monotonic() - started:.0f} s.\n\n"
