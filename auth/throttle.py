@@ -94,16 +94,30 @@ def window_wait(recent_failures: list[datetime], rule: WindowRule, now: datetime
     return max(oldest_counted + rule.window - now, timedelta(0))
 
 
-def required_wait(
-    account: FailureStreak,
-    address: FailureStreak,
-    *,
-    account_rule: ThrottleRule,
-    address_rule: ThrottleRule,
-    now: datetime,
-) -> timedelta:
-    """The wait before this attempt may be checked: the longer of the two keys' waits."""
-    return max(wait_for(account, account_rule, now), wait_for(address, address_rule, now))
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What the recorded attempts say about one sign-in attempt's keys.
+
+    ``account``: the account's streak from this address when the address is trusted for
+    it, else the strangers' shared streak; ``stranger_failures``: the strangers' latest
+    failures in the window, newest first (unused when trusted); ``address``: the address's
+    streak across every account."""
+
+    trusted: bool
+    account: FailureStreak
+    stranger_failures: list[datetime]
+    address: FailureStreak
+
+
+def required_wait(attempt: Attempt, settings: Settings, now: datetime) -> timedelta:
+    """The wait before this attempt may be checked: the longest of the waits that apply
+    (the module doc): the account's streak, the strangers' window unless the address is
+    trusted, and the address's streak."""
+    account_wait = wait_for(attempt.account, account_rule(settings), now)
+    if not attempt.trusted:
+        window = window_wait(attempt.stranger_failures, stranger_rule(settings), now)
+        account_wait = max(account_wait, window)
+    return max(account_wait, wait_for(attempt.address, address_rule(settings), now))
 
 
 def whole_seconds(wait: timedelta) -> int:

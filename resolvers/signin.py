@@ -15,13 +15,10 @@ from sqlmodel import col
 from auth.passwords import verify_password_async
 from auth.throttle import (
     NO_FAILURES,
+    Attempt,
     FailureStreak,
-    account_rule,
-    address_rule,
-    stranger_rule,
-    wait_for,
+    required_wait,
     whole_seconds,
-    window_wait,
 )
 from auth.tokens import issue_access_token, new_refresh_token, refresh_token_hash
 from core.db import write_session
@@ -129,18 +126,16 @@ async def _admit_attempt(ctx: RequestContext, key: str) -> _Admitted:
         # Read once the locks are held, so that attempts' times follow their order.
         now = utcnow()
         account = _AccountAttempts(user.id if user else None, key, now, settings)
+        trusted = False
+        stranger_failures: list[datetime] = []
         if address is not None and await account.trusts(session, address):
             # The owner's own device (or at least address): strangers do not slow it.
+            trusted = True
             streak = await _failure_streak(session, account.from_address(address), now, settings)
-            account_wait = wait_for(streak, account_rule(settings), now)
         else:
             strangers = account.from_strangers()
             streak = await _failure_streak(session, strangers, now, settings, account.matches)
-            recent = await _recent_failures(session, strangers, now, settings)
-            account_wait = max(
-                wait_for(streak, account_rule(settings), now),
-                window_wait(recent, stranger_rule(settings), now),
-            )
+            stranger_failures = await _recent_failures(session, strangers, now, settings)
         by_address = (
             await _failure_streak(
                 session, col(SignInAttempt.client_address) == address, now, settings
@@ -148,7 +143,7 @@ async def _admit_attempt(ctx: RequestContext, key: str) -> _Admitted:
             if address is not None
             else NO_FAILURES
         )
-        wait = max(account_wait, wait_for(by_address, address_rule(settings), now))
+        wait = required_wait(Attempt(trusted, streak, stranger_failures, by_address), settings, now)
         attempt = SignInAttempt(
             attempted_at=now,
             login=key,

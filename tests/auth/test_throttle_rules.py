@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from auth.throttle import (
     NO_FAILURES,
+    Attempt,
     FailureStreak,
     ThrottleRule,
     WindowRule,
@@ -51,20 +52,39 @@ def test_no_failures_or_free_ones_mean_no_wait() -> None:
     assert wait_for(FailureStreak(count=2, last_failure_at=NOW), RULE, NOW) == timedelta(0)
 
 
-def test_the_longer_of_the_account_and_address_waits_applies() -> None:
-    lenient = ThrottleRule(
-        free_failures=10, base_delay=timedelta(seconds=2), max_delay=timedelta(seconds=60)
-    )
+# Account streaks: 3 free failures, then 2 s doubling; addresses: 10 free; strangers: at
+# most 3 failures per 15 minutes.
+SETTINGS = Settings(
+    signin_free_failures_per_account=3,
+    signin_free_failures_per_address=10,
+    signin_delay_base_seconds=2,
+    signin_delay_max_seconds=60,
+    signin_stranger_failures_per_window=3,
+    signin_stranger_window_seconds=900,
+)
 
+
+def test_the_longest_wait_that_applies_wins() -> None:
     def wait(account: FailureStreak, address: FailureStreak) -> timedelta:
-        return required_wait(account, address, account_rule=RULE, address_rule=lenient, now=NOW)
+        return required_wait(Attempt(False, account, [], address), SETTINGS, NOW)
 
-    three = FailureStreak(count=3, last_failure_at=NOW)  # 2 s under RULE, free under lenient
-    thirteen = FailureStreak(count=13, last_failure_at=NOW)  # 16 s under lenient
+    three = FailureStreak(count=3, last_failure_at=NOW)  # 2 s for an account, free for an address
+    thirteen = FailureStreak(count=13, last_failure_at=NOW)  # 16 s for an address
     assert wait(three, thirteen) == seconds(16)
     assert wait(three, NO_FAILURES) == seconds(2)
     assert wait(NO_FAILURES, thirteen) == seconds(16)
     assert wait(NO_FAILURES, three) == timedelta(0)  # the address's higher threshold
+
+
+def test_the_strangers_window_binds_strangers_only() -> None:
+    window_full = [NOW - seconds(10), NOW - seconds(20), NOW - seconds(60)]
+    stranger = Attempt(False, NO_FAILURES, window_full, NO_FAILURES)
+    assert required_wait(stranger, SETTINGS, NOW) == timedelta(minutes=15) - seconds(60)
+    # From a trusted address the account's own streak alone applies.
+    trusted = Attempt(True, NO_FAILURES, window_full, NO_FAILURES)
+    assert required_wait(trusted, SETTINGS, NOW) == timedelta(0)
+    own_streak = FailureStreak(count=4, last_failure_at=NOW)
+    assert required_wait(Attempt(True, own_streak, [], NO_FAILURES), SETTINGS, NOW) == seconds(4)
 
 
 def test_waits_are_shown_in_whole_seconds_rounded_up() -> None:
