@@ -17,9 +17,12 @@ statements are per request, sign-in check included.
 
 PostGraphile 5 (`bench/postgraphile/`, the Amber preset, production mode, on the Node 22
 that npm installs for the bench) runs in the same run on PostgreSQL only, with as many
-processes as Gridline, and answers the per-plant In Process tab (`InProcessTabOnePlant`:
-one plant, its 20 newest requests in process, the app's default page), checked first to
-answer the same requests with the same values. It has no authentication configured: it
+processes as Gridline, and answers two screens from its own schema
+(`bench/postgraphile/*.graphql`): the per-plant In Process tab (`InProcessTabOnePlant`:
+one plant, its 20 newest requests in process, the app's default page) and a request's
+details (`PackageRequestDetails`: the request, its relations, the technicians it may be
+assigned to, its history), each checked first to answer the same rows with the same
+values (its cells are empty on the other screens). It has no authentication configured: it
 answers without a token and scopes nothing, where Gridline checks the token and the
 caller's plants on every request. *ratio Gridline/PostGraphile* is Gridline's requests
 per second over PostGraphile's; its statements are not counted.
@@ -161,6 +164,25 @@ def detail(result: dict[str, Any], processes: int) -> str:
     return "\n".join(lines)
 
 
+def count(requests: int) -> str:
+    return f"{requests} request{'' if requests == 1 else 's'}"
+
+
+def _answered(check: dict[str, Any] | None) -> str:
+    if not check:
+        return "not checked"
+    if check["same_data"]:
+        return f"{count(check['requests'])}, the same data as Gridline"
+    return f"**different data from Gridline: {check['difference']}**"
+
+
+def _peer_checks(peer: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
+    """Screen -> its check; older results have one ``screen`` and its ``check``."""
+    if "checks" in peer:
+        return dict(peer["checks"])
+    return {peer["screen"]: peer.get("check")}
+
+
 def _peer_note(result: dict[str, Any]) -> str:
     """What the peer was, and whether it answered the same data, or why it did not run."""
     peer = result.get("peer")
@@ -168,15 +190,12 @@ def _peer_note(result: dict[str, Any]) -> str:
         return ""
     if "skipped" in peer:
         return f"\nPostGraphile: not run ({peer['skipped']})."
-    check = peer.get("check") or {}
-    answered = (
-        f"{check['requests']} requests, the same data as Gridline"
-        if check.get("same_data")
-        else f"**different data from Gridline: {check.get('difference')}**"
+    checks = "; ".join(
+        f"on {screen}: {_answered(check)}" for screen, check in _peer_checks(peer).items()
     )
     return (
         f"\nPostGraphile {peer['version']} on Node {peer['node']}, the {peer['preset']} "
-        f"preset, authentication: {peer['authentication']}; on {peer['screen']}: {answered}."
+        f"preset, authentication: {peer['authentication']}; {checks or 'no screen checked'}."
     )
 
 

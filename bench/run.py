@@ -8,8 +8,9 @@ process count (1, then one per core): start ``gridline serve`` and the floor
 (``bench/floor/``) under uvicorn, sign in, check that both answer the same data, then
 drive each screen with wrk at concurrency 1 and 32, after a warm-up. On PostgreSQL,
 PostGraphile 5 (``bench/peer.py``, installed with npm when missing) runs beside them
-with as many processes; it answers the per-plant In Process tab, checked against
-Gridline's answer and then driven with the same wrk settings. Writes
+with as many processes; it answers the per-plant In Process tab and a request's details
+(``peer.SCREENS``), each checked against Gridline's answer and then driven with the same
+wrk settings; the checks are recorded under the result's ``peer``. Writes
 ``bench/results/<date>-<database>.json`` and ``bench/results/README.md``; a run of some
 screens only (``--screens``) writes its figures under ``bench/results/tmp/`` instead.
 
@@ -139,15 +140,17 @@ def _print_checks(found: dict[str, screens.Check]) -> None:
 
 
 def _check_peer(
-    app: processes.Server, peer_server: processes.Server, load: screens.Workload
+    app: processes.Server, peer_server: processes.Server, load: screens.Workload, currency: str
 ) -> peer.PeerCheck:
-    """Gridline's answer for ``load`` against PostGraphile's for the same plant."""
+    """Gridline's answer for ``load`` against PostGraphile's for the same rows."""
     authorization = screens.sign_in(app.url, load.login)
-    found = peer.check(app.url, load.body(), authorization, peer_server.url)
+    found = peer.check(load.screen, app.url, load.body(), authorization, peer_server.url, currency)
     same = "same data" if found.same_data else f"DIFFERENT: {found.difference}"
+    on = ", ".join(
+        f"{name} {value}" for name, value in peer.variables(load.screen, load.body()).items()
+    )
     print(
-        f"   {load.screen}: PostGraphile (no auth) on plant {peer.plant_of(load.body())}: "
-        f"{found.requests} requests; {same}",
+        f"   {load.screen}: PostGraphile (no auth) on {on}: {report.count(found.requests)}; {same}",
         flush=True,
     )
     return found
@@ -180,7 +183,7 @@ def bench_database(
     )
     runs: list[dict[str, Any]] = []
     checks: dict[str, Any] = {}
-    peer_check: peer.PeerCheck | None = None
+    peer_checks: dict[str, peer.PeerCheck] = {}
     for workers in worker_counts:
         app_port, floor_port, peer_port = (processes.free_port() for _ in range(3))
         with ExitStack() as stack:
@@ -247,11 +250,13 @@ def bench_database(
                         checks[load.screen]["floor_statements"],
                     ),
                 ]
-                if peer_server is not None and load.screen == screens.ONE_PLANT_TAB:
-                    if peer_check is None:
-                        peer_check = _check_peer(app, peer_server, load)
+                if peer_server is not None and load.screen in peer.SCREENS:
+                    if load.screen not in peer_checks:
+                        peer_checks[load.screen] = _check_peer(
+                            app, peer_server, load, settings.currency
+                        )
                     peer_file = SCRATCH / f"{load.screen}-postgraphile.json"
-                    peer_file.write_text(json.dumps(peer.body(peer.plant_of(load.body()))))
+                    peer_file.write_text(json.dumps(peer.body(load.screen, load.body())))
                     # No Authorization header: PostGraphile has no authentication here.
                     targets.append((peer.NAME, peer_server, "/graphql", peer_file, "", None))
                 for concurrency in CONCURRENCIES:
@@ -281,13 +286,24 @@ def bench_database(
             "node": peer_node,
             "preset": "Amber",
             "authentication": "none",
-            "screen": screens.ONE_PLANT_TAB,
-            "check": asdict(peer_check) if peer_check else None,
+            "screens": list(peer.SCREENS),
+            # Per screen driven; older results have one "screen" and its "check".
+            "checks": {screen: asdict(found) for screen, found in peer_checks.items()},
         }
         if with_peer
         else {"name": "PostGraphile", "skipped": "it serves PostgreSQL only"},
         "runs": runs,
     }
+
+
+def peer_answered(peer_entry: dict[str, Any], only: set[str] | None) -> bool:
+    """PostGraphile was checked on every peer screen driven and answered the same data
+    (or did not run: it serves PostgreSQL only)."""
+    if "skipped" in peer_entry:
+        return True
+    driven = [screen for screen in peer.SCREENS if only is None or screen in only]
+    checks = peer_entry["checks"]
+    return all(screen in checks and checks[screen]["same_data"] for screen in driven)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,13 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"wrote {path.relative_to(RESULTS.parent.parent)}")
         failed |= not all(check["same_data"] for check in result["checks"].values())
-        peer_check = result["peer"].get("check")
-        peer_driven = only is None or screens.ONE_PLANT_TAB in only
-        failed |= (
-            "skipped" not in result["peer"]
-            and peer_driven
-            and not (peer_check and peer_check["same_data"])
-        )
+        failed |= not peer_answered(result["peer"], only)
         failed |= any(entry["errors"] for entry in result["runs"])
     if only is None:
         readme = report.write_readme(RESULTS)
