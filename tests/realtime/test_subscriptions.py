@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -49,6 +51,15 @@ async def assign(client: GraphQLClient, world: World, request_id: str, to: str) 
     )
 
 
+async def reassign(client: GraphQLClient, world: World, request_id: str, to: str) -> None:
+    await ops.succeeded(
+        client,
+        "reassignPackageRequest",
+        {"requestId": request_id, "assigneeId": ops.gid("User", world.users[to].id)},
+        token=world.token("cluster1"),
+    )
+
+
 async def caught_up(feed: EventFeed) -> None:
     """Wait until the feed has read every committed event."""
     for _ in range(200):
@@ -70,6 +81,26 @@ async def listen(
     await caught_up(feed)
     await socket.subscribe("1", query, variables)
     await asyncio.sleep(0.05)  # the subscription joins the feed
+
+
+@contextlib.asynccontextmanager
+async def technicians_listening(
+    app: Starlette, world: World, feed: EventFeed, db: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[tuple[GraphQLWebSocket, GraphQLWebSocket, GraphQLWebSocket]]:
+    """tech1, a second technician of plant1 (added to the world as ``tech1b``) and tech4
+    (plant4, another state), each connected and following myAssignments."""
+    async with db() as session:
+        colleague = await make_user(session, Role.TECHNICIAN, plants=[world.plants[0]])
+        await session.commit()
+    world.users["tech1b"] = colleague
+    async with (
+        connected(app, world.token("tech1")) as tech1,
+        connected(app, world.token("tech1b")) as tech1b,
+        connected(app, world.token("tech4")) as tech4,
+    ):
+        for socket in (tech1, tech1b, tech4):
+            await listen(socket, MY_ASSIGNMENTS, feed=feed)
+        yield tech1, tech1b, tech4
 
 
 async def test_a_transition_reaches_subscribers_in_scope_and_nobody_else(
@@ -131,29 +162,14 @@ async def test_my_assignments_tell_the_agent_and_only_them(
     feed: EventFeed,
     db: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with db() as session:
-        colleague = await make_user(session, Role.TECHNICIAN, plants=[world.plants[0]])
-        await session.commit()
-    world.users["tech1b"] = colleague
-    async with (
-        connected(app, world.token("tech1")) as tech1,
-        connected(app, world.token("tech1b")) as tech1b,
-        connected(app, world.token("tech4")) as tech4,
-    ):
-        for socket in (tech1, tech1b, tech4):
-            await listen(socket, MY_ASSIGNMENTS, feed=feed)
+    async with technicians_listening(app, world, feed, db) as (tech1, tech1b, tech4):
         request_id = await create_request(client, world)
         await assign(client, world, request_id, "tech1")
         assigned = (await next_data(tech1))["myAssignments"]
         assert (assigned["kind"], assigned["request"]["id"]) == ("ASSIGNED", request_id)
         assert assigned["request"]["assignee"]["id"] == ops.gid("User", world.users["tech1"].id)
 
-        await ops.succeeded(
-            client,
-            "reassignPackageRequest",
-            {"requestId": request_id, "assigneeId": ops.gid("User", colleague.id)},
-            token=world.token("cluster1"),
-        )
+        await reassign(client, world, request_id, "tech1b")
         assert (await next_data(tech1))["myAssignments"]["kind"] == "UNASSIGNED"
         assert (await next_data(tech1b))["myAssignments"]["kind"] == "REASSIGNED"
 
@@ -391,17 +407,7 @@ async def test_a_job_rejected_or_taken_away_tells_its_technician(
 ) -> None:
     """#19: an in-charge rejecting an IN_PROCESS request told only the requester; the
     technician on the job heard nothing and might travel for nothing."""
-    async with db() as session:
-        colleague = await make_user(session, Role.TECHNICIAN, plants=[world.plants[0]])
-        await session.commit()
-    world.users["tech1b"] = colleague
-    async with (
-        connected(app, world.token("tech1")) as tech1,
-        connected(app, world.token("tech1b")) as tech1b,
-        connected(app, world.token("tech4")) as tech4,
-    ):
-        for socket in (tech1, tech1b, tech4):
-            await listen(socket, MY_ASSIGNMENTS, feed=feed)
+    async with technicians_listening(app, world, feed, db) as (tech1, tech1b, tech4):
         rejected_id = await create_request(client, world, consumer_index=0)
         await assign(client, world, rejected_id, "tech1")
         assert (await next_data(tech1))["myAssignments"]["kind"] == "ASSIGNED"
@@ -420,12 +426,7 @@ async def test_a_job_rejected_or_taken_away_tells_its_technician(
         moved_id = await create_request(client, world, consumer_index=1)
         await assign(client, world, moved_id, "tech1")
         assert (await next_data(tech1))["myAssignments"]["kind"] == "ASSIGNED"
-        await ops.succeeded(
-            client,
-            "reassignPackageRequest",
-            {"requestId": moved_id, "assigneeId": ops.gid("User", colleague.id)},
-            token=world.token("cluster1"),
-        )
+        await reassign(client, world, moved_id, "tech1b")
         assert (await next_data(tech1))["myAssignments"]["kind"] == "UNASSIGNED"
         assert (await next_data(tech1b))["myAssignments"]["kind"] == "REASSIGNED"
         await ops.succeeded(
