@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2 as httpx
@@ -80,72 +81,81 @@ async def _send(
     return response.status_code, response.content
 
 
-@pytest.mark.parametrize("name", READ_DOCUMENTS)
-async def test_compiled_answers_are_the_standard_answers(
+@dataclass
+class Gate:
+    """Both apps, on the database of ``world``, ready to be asked the same questions."""
+
+    compiled_app: Starlette
+    compiled: httpx.AsyncClient
+    standard: httpx.AsyncClient
+    db: async_sessionmaker[AsyncSession]
+    world: World
+
+    @property
+    def documents(self) -> Any:
+        """The compiled app's compiled documents (and how many it answered)."""
+        return self.compiled_app.state.compiled
+
+    async def answers_agree(
+        self, source: str, sent: str, count: int, *, rid_prefix: str, label: str
+    ) -> int:
+        """Send ``sent`` to both apps with ``count`` variable sets generated from
+        ``source``, as every caller and anonymously; every status and body must be equal.
+        Returns how many requests the compiled app answered compiled meanwhile."""
+        import orjson
+
+        from tests.conftest import GraphQLClient
+
+        await fill_world(self.db, GraphQLClient(self.compiled), self.world)
+        ids = await global_ids(self.db, leave_out_user=-1)
+        before: int = self.documents.answered
+        cursors: list[str] = []
+        for number, template in enumerate(samples(source, count, FUZZ_SEED)):
+            for caller in (*CALLERS, None):
+                variables = bind(template, ids, cursors)
+                token = self.world.token(caller) if caller is not None else None
+                rid = f"{rid_prefix}-{number}-{caller}"
+                fast = await _send(self.compiled, sent, variables, token, rid)
+                slow = await _send(self.standard, sent, variables, token, rid)
+                assert fast == slow, f"{label} as {caller} with {variables}"
+                if fast[0] == 200:
+                    cursors_in(orjson.loads(fast[1]).get("data"), cursors)
+        answered: int = self.documents.answered - before
+        return answered
+
+
+@pytest.fixture
+async def gate(
     compiled_app: Starlette,
     compiled: httpx.AsyncClient,
     standard: httpx.AsyncClient,
     db: async_sessionmaker[AsyncSession],
     world: World,
-    name: str,
-) -> None:
-    from tests.conftest import GraphQLClient
+) -> Gate:
+    return Gate(compiled_app, compiled, standard, db, world)
 
-    await fill_world(db, GraphQLClient(compiled), world)
-    ids = await global_ids(db, leave_out_user=-1)
+
+@pytest.mark.parametrize("name", READ_DOCUMENTS)
+async def test_compiled_answers_are_the_standard_answers(gate: Gate, name: str) -> None:
     query = (QUERIES_DIR / name).read_text()
-    documents = compiled_app.state.compiled
-    before = documents.answered
-    cursors: list[str] = []
-    for number, template in enumerate(samples(query, SAMPLES, FUZZ_SEED)):
-        for caller in (*CALLERS, None):
-            variables = bind(template, ids, cursors)
-            token = world.token(caller) if caller is not None else None
-            rid = f"gate-{number}-{caller}"
-            fast = await _send(compiled, query, variables, token, rid)
-            slow = await _send(standard, query, variables, token, rid)
-            assert fast == slow, f"{name} as {caller} with {variables}"
-            if fast[0] == 200:
-                import orjson
-
-                cursors_in(orjson.loads(fast[1]).get("data"), cursors)
-    report = documents.report()[name.removesuffix(".graphql")]
+    answered = await gate.answers_agree(query, query, SAMPLES, rid_prefix="gate", label=name)
+    report = gate.documents.report()[name.removesuffix(".graphql")]
     if all(reason == "compiled" for reason in report.values()):
-        assert documents.answered > before, f"{name} is compiled but never answered compiled"
+        assert answered > 0, f"{name} is compiled but never answered compiled"
 
 
 @pytest.mark.parametrize("name", READ_DOCUMENTS)
 async def test_compiled_answers_to_apollo_clients_are_the_standard_answers(
-    compiled_app: Starlette,
-    compiled: httpx.AsyncClient,
-    standard: httpx.AsyncClient,
-    db: async_sessionmaker[AsyncSession],
-    world: World,
-    name: str,
+    gate: Gate, name: str
 ) -> None:
     """The same gate for the text Apollo Client sends (``__typename`` in every selection
     set, #17): trusted, it may be answered compiled, and must answer the same."""
-    import orjson
-
     from server.client_documents import apollo_text
-    from tests.conftest import GraphQLClient
 
-    await fill_world(db, GraphQLClient(compiled), world)
-    ids = await global_ids(db, leave_out_user=-1)
     source = (QUERIES_DIR / name).read_text()
     query = apollo_text(source)
-    documents = compiled_app.state.compiled
-    before = documents.answered
-    cursors: list[str] = []
-    for number, template in enumerate(samples(source, APOLLO_SAMPLES, FUZZ_SEED)):
-        for caller in (*CALLERS, None):
-            variables = bind(template, ids, cursors)
-            token = world.token(caller) if caller is not None else None
-            rid = f"apollo-{number}-{caller}"
-            fast = await _send(compiled, query, variables, token, rid)
-            slow = await _send(standard, query, variables, token, rid)
-            assert fast == slow, f"{name} (Apollo's text) as {caller} with {variables}"
-            if fast[0] == 200:
-                cursors_in(orjson.loads(fast[1]).get("data"), cursors)
-    if documents.operation(query, None) is not None:
-        assert documents.answered > before, f"{name}: compiled but never answered compiled"
+    answered = await gate.answers_agree(
+        source, query, APOLLO_SAMPLES, rid_prefix="apollo", label=f"{name} (Apollo's text)"
+    )
+    if gate.documents.operation(query, None) is not None:
+        assert answered > 0, f"{name}: compiled but never answered compiled"
