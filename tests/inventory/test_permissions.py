@@ -17,19 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.conftest import GraphQLClient, error_codes
 from tests.inventory.api import MUTATIONS, mutate, mutate_ok, refused, send
 from tests.inventory.factories import Inventory, gid, snapshot
+from tests.permissions.model import WORLD_USERS
 
-ROLES = (
-    "admin",
-    "state1",
-    "state2",
-    "cluster1",
-    "cluster2",
-    "csa1",
-    "csa3",
-    "tech1",
-    "tech4",
-    "operator1",
-)
 FIELD_STAFF = ("csa1", "csa3", "tech1", "tech4", "operator1")
 
 ValidInput = Callable[[Inventory], dict[str, Any]]
@@ -106,7 +95,7 @@ CASES: dict[str, tuple[str, ValidInput]] = {
 def _expect(allowed: tuple[str, ...], not_found: tuple[str, ...] = ()) -> dict[str, str]:
     return {
         role: "ok" if role in allowed else "NOT_FOUND" if role in not_found else "FORBIDDEN"
-        for role in ROLES
+        for role in WORLD_USERS
     }
 
 
@@ -212,7 +201,7 @@ VISIBLE_REQUESTS = {
 async def test_reads(client: GraphQLClient, inventory: Inventory) -> None:
     """Inventory and catalogue: everyone. Purchase requests: in-charges and admins, in
     their state; for everyone else the list is FORBIDDEN and the node null."""
-    for role in ROLES:
+    for role in WORLD_USERS:
         await _check_reads(client, inventory, role)
 
 

@@ -84,6 +84,22 @@ CALLERS: tuple[Caller, ...] = (
 )
 CALLER_BY_LABEL = {caller.label: caller for caller in CALLERS}
 
+# Every active user of the world (tests/factories.build_world), by name: each role once in
+# state1, and state2, cluster2, csa3 (plant3) and tech4 (plant4, state2) as well, so that
+# a test trying each of them meets most roles both in and out of a target's scope.
+WORLD_USERS: tuple[str, ...] = (
+    "admin",
+    "state1",
+    "state2",
+    "cluster1",
+    "cluster2",
+    "csa1",
+    "csa3",
+    "tech1",
+    "tech4",
+    "operator1",
+)
+
 ALL_ROLES = frozenset(Role)
 EVERYWHERE = frozenset({Role.ADMIN})
 

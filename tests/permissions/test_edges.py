@@ -32,21 +32,9 @@ from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.fuzz.world import fill_world, global_ids
 from tests.permissions.edges import STAFF_DETAILS, Walker, field_of
+from tests.permissions.model import WORLD_USERS
 from tests.permissions.oracle import VISIBLE, Visibility, visibility
 
-# Every role, in both states (plant4's state2 is outside all but state2, tech4 and admin).
-CALLERS = (
-    "admin",
-    "state1",
-    "state2",
-    "cluster1",
-    "cluster2",
-    "csa1",
-    "csa3",
-    "tech1",
-    "tech4",
-    "operator1",
-)
 DEACTIVATED = "inactive"
 EVERY_DAY = '{from: "2025-01-01", to: "2027-12-31"}'  # at most 1098 days
 ROOT_ARGUMENTS = {
@@ -211,7 +199,7 @@ async def test_every_object_on_every_edge_is_one_the_caller_may_see(
         assert len(walks) - len(roots) >= 15, "the narrowed walks should compile"
         answered_before = compiled.answered
     tally = Tally()
-    for caller in CALLERS:
+    for caller in WORLD_USERS:
         user_id = world.users[caller].id
         assert user_id is not None
         async with db() as session:
@@ -239,11 +227,11 @@ async def test_every_object_on_every_edge_is_one_the_caller_may_see(
     assert set(tally.objects) == WALKER.node_types(), tally.objects
     assert tally.references > 0
     if target.compiles:
-        assert compiled.answered - answered_before >= len(CALLERS) * 10
+        assert compiled.answered - answered_before >= len(WORLD_USERS) * 10
     print(
         f"\n{'compiled where it compiles' if target.compiles else 'standard path'}:"
         f" edges: {len(WALKER.all_edges())}; walks: {len(walks)} from {len(roots)} roots;"
-        f" callers: {len(CALLERS)} + deactivated; requests: {tally.requests};"
+        f" callers: {len(WORLD_USERS)} + deactivated; requests: {tally.requests};"
         f" objects checked: {sum(tally.objects.values())} ({dict(tally.objects)});"
         f" staff shown as references: {tally.references}"
     )

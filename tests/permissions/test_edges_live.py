@@ -24,8 +24,9 @@ from server.app import create_app
 from tests.conftest import GraphQLClient
 from tests.factories import World
 from tests.permissions.edges import Walker
+from tests.permissions.model import WORLD_USERS
 from tests.permissions.oracle import visibility
-from tests.permissions.test_edges import ALLOWED_ERRORS, CALLERS, UNLIMITED, Tally
+from tests.permissions.test_edges import ALLOWED_ERRORS, UNLIMITED, Tally
 from tests.realtime.test_subscriptions import assign, caught_up, create_request
 from tests.realtime.ws import GraphQLWebSocket, connected
 
@@ -69,7 +70,7 @@ async def test_every_payload_object_is_one_the_subscriber_may_see(
     delivered: dict[str, int] = dict.fromkeys(roots, 0)
     async with contextlib.AsyncExitStack() as stack:
         sockets = {}
-        for caller in CALLERS:
+        for caller in WORLD_USERS:
             socket = await stack.enter_async_context(connected(live_app, world.token(caller)))
             await caught_up(feed)
             for number, root in enumerate(roots):

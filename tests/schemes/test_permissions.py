@@ -11,21 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from resolvers.dates import today
 from tests.conftest import GraphQLClient, error_codes
 from tests.factories import World
+from tests.permissions.model import WORLD_USERS
 from tests.schemes.api import cancel, codes, enroll, pay
 from tests.schemes.factories import SchemeWorld, snapshot
 
-USERS = [
-    "admin",
-    "state1",
-    "state2",
-    "cluster1",
-    "cluster2",
-    "csa1",
-    "csa3",
-    "tech1",
-    "tech4",
-    "operator1",
-]
 # plant1 (cluster1, state1) is in scope of: admin, state1, cluster1, csa1, tech1, operator1.
 IN_SCOPE = {"admin", "state1", "cluster1", "csa1", "tech1", "operator1"}
 WRITERS = {"admin", "cluster1", "cluster2", "csa1", "csa3"}
@@ -43,7 +32,7 @@ def _outcome(payload: dict[str, Any]) -> str:
     return codes(payload)[0] if payload["errors"] else "OK"
 
 
-@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize("user", WORLD_USERS)
 async def test_scheme_operations(
     client: GraphQLClient,
     world: World,
