@@ -3,6 +3,7 @@ ledger, so that levels equal their movements) and purchase requests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,6 +160,42 @@ class Inventory:
 
     def request(self, name: str) -> str:
         return gid("PurchaseRequest", self.requests[name])
+
+
+ValidInput = Callable[[Inventory], dict[str, Any]]
+
+# A valid input of each purchase and stock mutation in this world, which every role allowed
+# the mutation may send as it is: the permission table sends it as every role, and each
+# bad-input case replaces some of its fields.
+VALID_INPUTS: dict[str, ValidInput] = {
+    "createPurchaseRequest": lambda i: {
+        "productId": i.product("fan"),
+        "warehouseId": i.warehouse("wh1"),
+        "quantity": 5,
+        "reason": "Scheme demand",
+    },
+    "approvePurchaseRequest": lambda i: {"purchaseRequestId": i.request("pending1")},
+    "rejectPurchaseRequest": lambda i: {
+        "purchaseRequestId": i.request("pending1"),
+        "reason": "No budget",
+    },
+    "receivePurchase": lambda i: {
+        "purchaseRequestId": i.request("approved1"),
+        "quantityReceived": 2,
+    },
+    "adjustStock": lambda i: {
+        "productId": i.product("fan"),
+        "warehouseId": i.warehouse("wh1"),
+        "delta": -2,
+        "reason": "Damaged",
+    },
+    "transferStock": lambda i: {
+        "productId": i.product("fan"),
+        "fromWarehouseId": i.warehouse("wh1"),
+        "toWarehouseId": i.warehouse("wh1b"),
+        "quantity": 3,
+    },
+}
 
 
 async def build_inventory(db: async_sessionmaker[AsyncSession], world: World) -> Inventory:

@@ -14,50 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import GraphQLClient, error_codes
 from tests.inventory.api import refused, send
-from tests.inventory.factories import Inventory, gid, snapshot
+from tests.inventory.factories import VALID_INPUTS, Inventory, ValidInput, gid, snapshot
 
 UNKNOWN = 999_999
 TOO_LONG = "x" * 501
 
-# (who sends it, valid input) per mutation; each bad case replaces some of its fields.
-Valid = Callable[[Inventory], dict[str, Any]]
-VALID: dict[str, tuple[str, Valid]] = {
-    "createPurchaseRequest": (
-        "cluster1",
-        lambda i: {
-            "productId": i.product("fan"),
-            "warehouseId": i.warehouse("wh1"),
-            "quantity": 5,
-            "reason": "Scheme demand",
-        },
-    ),
-    "approvePurchaseRequest": ("state1", lambda i: {"purchaseRequestId": i.request("pending1")}),
-    "rejectPurchaseRequest": (
-        "state1",
-        lambda i: {"purchaseRequestId": i.request("pending1"), "reason": "No budget"},
-    ),
-    "receivePurchase": (
-        "state1",
-        lambda i: {"purchaseRequestId": i.request("approved1"), "quantityReceived": 2},
-    ),
-    "adjustStock": (
-        "state1",
-        lambda i: {
-            "productId": i.product("fan"),
-            "warehouseId": i.warehouse("wh1"),
-            "delta": -2,
-            "reason": "Damaged",
-        },
-    ),
-    "transferStock": (
-        "state1",
-        lambda i: {
-            "productId": i.product("fan"),
-            "fromWarehouseId": i.warehouse("wh1"),
-            "toWarehouseId": i.warehouse("wh1b"),
-            "quantity": 3,
-        },
-    ),
+# Who sends each mutation's valid input; each bad case replaces some of its fields.
+SENDERS = {
+    "createPurchaseRequest": "cluster1",
+    "approvePurchaseRequest": "state1",
+    "rejectPurchaseRequest": "state1",
+    "receivePurchase": "state1",
+    "adjustStock": "state1",
+    "transferStock": "state1",
+}
+VALID: dict[str, tuple[str, ValidInput]] = {
+    name: (sender, VALID_INPUTS[name]) for name, sender in SENDERS.items()
 }
 
 Change = Callable[[Inventory], dict[str, Any]]

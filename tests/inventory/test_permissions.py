@@ -8,7 +8,6 @@ wh1's purchase requests, pending2 is wh2's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,53 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import GraphQLClient, error_codes
 from tests.inventory.api import MUTATIONS, mutate, mutate_ok, refused, send
-from tests.inventory.factories import Inventory, gid, snapshot
+from tests.inventory.factories import VALID_INPUTS, Inventory, ValidInput, gid, snapshot
 from tests.permissions.model import WORLD_USERS
 
 FIELD_STAFF = ("csa1", "csa3", "tech1", "tech4", "operator1")
 
-ValidInput = Callable[[Inventory], dict[str, Any]]
-
 # (operation, input) -> what each role gets: "ok", or the UserError code.
 CASES: dict[str, tuple[str, ValidInput]] = {
-    "createPurchaseRequest": (
-        "createPurchaseRequest",
-        lambda i: {
-            "productId": i.product("fan"),
-            "warehouseId": i.warehouse("wh1"),
-            "quantity": 5,
-            "reason": "Scheme demand",
-        },
-    ),
+    **{name: (name, valid) for name, valid in VALID_INPUTS.items()},
     "approvePurchaseRequest": (
         "approvePurchaseRequest",
-        lambda i: {"purchaseRequestId": i.request("pending1"), "note": "OK"},
-    ),
-    "rejectPurchaseRequest": (
-        "rejectPurchaseRequest",
-        lambda i: {"purchaseRequestId": i.request("pending1"), "reason": "No budget"},
-    ),
-    "receivePurchase": (
-        "receivePurchase",
-        lambda i: {"purchaseRequestId": i.request("approved1"), "quantityReceived": 2},
-    ),
-    "adjustStock": (
-        "adjustStock",
-        lambda i: {
-            "productId": i.product("fan"),
-            "warehouseId": i.warehouse("wh1"),
-            "delta": -2,
-            "reason": "Damaged",
-        },
-    ),
-    "transferStock": (
-        "transferStock",
-        lambda i: {
-            "productId": i.product("fan"),
-            "fromWarehouseId": i.warehouse("wh1"),
-            "toWarehouseId": i.warehouse("wh1b"),
-            "quantity": 3,
-        },
+        lambda i: {**VALID_INPUTS["approvePurchaseRequest"](i), "note": "OK"},
     ),
     "transferStock between states": (
         "transferStock",
