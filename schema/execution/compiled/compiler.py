@@ -355,6 +355,7 @@ class OperationCompiler:
             raise NotCompiled(f"node of {type_name}")
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
+        fetch.single = True
         identifier = selections.build.param(lambda call: call.values["node_id"], sa.Integer(), "id")
         fetch.where.append(alias.c[source.key] == identifier)
         visible = selections.visible(source, alias)
@@ -378,6 +379,8 @@ class OperationCompiler:
         source = selections.source(list_root.node_type)
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
+        if list_root.single:
+            fetch.single, fetch.limit = True, 1  # the first row in order, as assembled
         fetch.where.extend(list_root.conditions(selections.build, alias, shape))
         visible = selections.visible(source, alias) if list_root.visible else None
         if visible is not None:

@@ -79,6 +79,8 @@ class Fetch:
     order: list[Any] = field(default_factory=list)
     limit: Any = None
     children: list[Child] = field(default_factory=list)
+    # At most one row (a node, a single object): its lists are read by one parent key.
+    single: bool = False
     # Each column and each join once, however many fields read them.
     indexes: dict[Any, int] = field(default_factory=dict)
     joins: dict[Any, FromClause] = field(default_factory=dict)
@@ -370,8 +372,15 @@ class Selections:
             child = self.new_fetch(link.join(rows, rows.c[target.key] == link.c[kind.through.far]))
             parent_key = link.c[kind.through.near]
         child.column(parent_key)
-        keys = self.build.param(_parent_keys(child), IntegerArray(), "parents")
-        child.where.append(self.build.one_of(parent_key, keys))
+        if fetch.single:
+            # One parent row: its key as one integer, not a list, lets PostgreSQL keep a
+            # generic plan for the prepared statement that reads by the key's index (with
+            # a list it guesses the list's length and may start from the other table).
+            key = self.build.param(_parent_key(child), sa.Integer(), "parent")
+            child.where.append(parent_key == key)
+        else:
+            keys = self.build.param(_parent_keys(child), IntegerArray(), "parents")
+            child.where.append(self.build.one_of(parent_key, keys))
         narrowed = kind.where(self.build, rows) if kind.where is not None else None
         for condition in (self.visible(target, rows), narrowed):
             if condition is not None:
@@ -447,3 +456,10 @@ def _null() -> Any:
 def _parent_keys(fetch: Fetch) -> Callable[[Any], Any]:
     number = fetch.number
     return lambda call: call.values[("parents", number)]
+
+
+def _parent_key(fetch: Fetch) -> Callable[[Any], Any]:
+    """The one parent key of a single parent row's list (``Variant`` runs the list only
+    when the parent row has a key)."""
+    number = fetch.number
+    return lambda call: call.values[("parents", number)][0]
