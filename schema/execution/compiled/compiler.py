@@ -355,7 +355,7 @@ class OperationCompiler:
             raise NotCompiled(f"node of {type_name}")
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
-        fetch.single = True
+        fetch.single = fetch.few = True
         identifier = selections.build.param(lambda call: call.values["node_id"], sa.Integer(), "id")
         fetch.where.append(alias.c[source.key] == identifier)
         visible = selections.visible(source, alias)
@@ -380,7 +380,8 @@ class OperationCompiler:
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
         if list_root.single:
-            fetch.single, fetch.limit = True, 1  # the first row in order, as assembled
+            fetch.single = fetch.few = True
+            fetch.limit = 1  # the first row in order, as assembled
         fetch.where.extend(list_root.conditions(selections.build, alias, shape))
         visible = selections.visible(source, alias) if list_root.visible else None
         if visible is not None:

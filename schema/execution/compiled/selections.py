@@ -81,6 +81,8 @@ class Fetch:
     children: list[Child] = field(default_factory=list)
     # At most one row (a node, a single object): its lists are read by one parent key.
     single: bool = False
+    # A few rows read by key: a single row, or a list of one (see ``ObjectSource.details``).
+    few: bool = False
     # Each column and each join once, however many fields read them.
     indexes: dict[Any, int] = field(default_factory=dict)
     joins: dict[Any, FromClause] = field(default_factory=dict)
@@ -261,7 +263,9 @@ class Selections:
         code = self.code
         if isinstance(kind, Detail):
             inner = self.field(fetch, source, alias, kind.field, output, nodes)
-            details = source.details(self.build, alias) if source.details is not None else None
+            details = (
+                source.details(self.build, alias, fetch.few) if source.details is not None else None
+            )
             if details is None:
                 return inner
             flag = fetch.column(self.detail_flags.setdefault((id(fetch), alias), details))
@@ -372,6 +376,7 @@ class Selections:
             child = self.new_fetch(link.join(rows, rows.c[target.key] == link.c[kind.through.far]))
             parent_key = link.c[kind.through.near]
         child.column(parent_key)
+        child.few = fetch.single
         if fetch.single:
             # One parent row: its key as one integer, not a list, lets PostgreSQL keep a
             # generic plan for the prepared statement that reads by the key's index (with

@@ -162,6 +162,9 @@ class Lookup:
 
 
 Visible = Callable[["Build", FromClause], ColumnElement[bool] | None]
+# ``details(build, alias, few)``: ``few`` when the statement reads a few rows by key (a
+# node and its lists) rather than a page, which may change how the condition is written.
+DetailsVisible = Callable[["Build", FromClause, bool], ColumnElement[bool] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +233,7 @@ class ObjectSource:
     key: str = "id"
     visible: Visible | None = None
     # Whether the caller may see a row's ``Detail`` fields; None: every row's.
-    details: Visible | None = None
+    details: DetailsVisible | None = None
     # Whether ``node(id:)`` sees exactly the rows ``visible`` keeps (it does not for
     # staff: relations name any user, ``node`` only colleagues in scope).
     by_id: bool = True
