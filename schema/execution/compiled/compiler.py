@@ -286,8 +286,12 @@ class OperationCompiler:
         statements = root.aggregates.get(key)
         if statements is None:
             build = Build(audience, self.settings, shape)
-            selects = aggregate.statements(build, shape)
-            statements = [Statement.compile(s, build.getters, self.dialect) for s in selects]
+            try:
+                selects = aggregate.statements(build, shape)
+                statements = [Statement.compile(s, build.getters, self.dialect) for s in selects]
+            except Exception as error:  # a bug of the compiler: the standard way answers
+                logger.exception("compiling %s failed", root.key)
+                raise Fallback("aggregate not compiled") from error
             root.aggregates[key] = statements
 
         async def run(index: int) -> list[Any]:

@@ -42,7 +42,7 @@ class Statement:
     def compile(
         cls, select: sa.Select[Any], getters: dict[str, Getter], dialect: Dialect
     ) -> Statement:
-        compiled = _constant_lists_spelled_out(select).compile(dialect=dialect)
+        compiled = _constants_written_out(select, getters, dialect).compile(dialect=dialect)
         names = compiled.positiontup or ()
         processors = compiled._bind_processors
         parameters = tuple(
@@ -108,18 +108,32 @@ def names_are_values(type_: Any) -> bool:
     return enum_class is not None and all(m.name == m.value for m in enum_class)
 
 
-def _constant_lists_spelled_out(select: sa.Select[Any]) -> sa.Select[Any]:
-    """``column IN`` a constant list (``stage.in_(OPEN_STAGES)``), as one parameter per
-    value. SQLAlchemy renders such a list when each statement runs (an "expanding"
-    parameter); the text kept here is rendered once, so the list is spelled out in it."""
+def _constants_written_out(
+    select: sa.Select[Any], getters: dict[str, Getter], dialect: Dialect
+) -> sa.Select[Any]:
+    """The statement's constants (``kind = 'STATUS'``, ``stage IN OPEN_STAGES``) written
+    into its text rather than bound: the text is rendered once here, and PostgreSQL plans
+    a prepared statement generically after a few runs, when a bound constant's value is
+    unknown to it (it guessed the rows of each stage, and read the summary's requests by
+    the wrong index). SQLAlchemy would render an "expanding" list at each execution."""
 
-    def spelled_out(element: Any, **_kw: Any) -> Any:
-        if isinstance(element, sa.BindParameter) and element.expanding and not element.callable:
-            values: list[Any] = element.value or []
-            return sa.tuple_(*(sa.bindparam(None, v, type_=element.type) for v in values))
-        return None
+    def literal(value: Any, type_: Any) -> Any:
+        rendered = sa.literal(value, type_).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}
+        )
+        return sa.literal_column(rendered.string, type_)
 
-    return cast("sa.Select[Any]", visitors.replacement_traverse(select, {}, spelled_out))
+    def written_out(element: Any, **_kw: Any) -> Any:
+        if not isinstance(element, sa.BindParameter) or element.key in getters:
+            return None
+        if element.callable is not None or element.value is None:
+            return None
+        if element.expanding:
+            values: list[Any] = element.value
+            return sa.tuple_(*(literal(value, element.type) for value in values))
+        return literal(element.value, element.type)
+
+    return cast("sa.Select[Any]", visitors.replacement_traverse(select, {}, written_out))
 
 
 def _constant(value: Any) -> Getter:
