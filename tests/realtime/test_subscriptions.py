@@ -42,22 +42,24 @@ async def create_request(
     return str(request["id"])
 
 
-async def assign(client: GraphQLClient, world: World, request_id: str, to: str) -> None:
+async def assign(
+    client: GraphQLClient,
+    world: World,
+    request_id: str,
+    to: str,
+    mutation: str = "assignPackageRequest",
+) -> None:
+    """The cluster in-charge assigns the request to ``to`` (or reassigns it)."""
     await ops.succeeded(
         client,
-        "assignPackageRequest",
+        mutation,
         {"requestId": request_id, "assigneeId": ops.gid("User", world.users[to].id)},
         token=world.token("cluster1"),
     )
 
 
 async def reassign(client: GraphQLClient, world: World, request_id: str, to: str) -> None:
-    await ops.succeeded(
-        client,
-        "reassignPackageRequest",
-        {"requestId": request_id, "assigneeId": ops.gid("User", world.users[to].id)},
-        token=world.token("cluster1"),
-    )
+    await assign(client, world, request_id, to, "reassignPackageRequest")
 
 
 async def caught_up(feed: EventFeed) -> None:
