@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from graphql import (
@@ -63,6 +63,7 @@ from schema.relay import parse_node_id
 logger = logging.getLogger("gridline.compiled")
 
 PERMISSIONS = "permission_classes"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +125,7 @@ class CompiledRoot:
             definition.extensions.get("strawberry-definition"), PERMISSIONS, []
         )
         self.variants: dict[tuple[Audience, Shape], Variant | None] = {}
-        self.aggregates: dict[tuple[Audience, Shape], list[Statement]] = {}
+        self.aggregates: dict[tuple[Audience, Shape], list[Statement] | None] = {}
         # For a resolver's answer: picks the selection from its plain values.
         self.picker: Callable[[Any], Any] | None = None
 
@@ -133,19 +134,35 @@ class CompiledRoot:
         return all(permission().has_permission(None, caller) for permission in self.permissions)
 
     def variant(self, audience: Audience, shape: Shape) -> Variant:
-        key = (audience, shape)
-        if key not in self.variants:
-            try:
-                self.variants[key] = self.compiler.build_variant(self, audience, shape)
-            except NotCompiled:
-                self.variants[key] = None
-            except Exception:  # a bug of the compiler: this variant runs the standard way
-                logger.exception("compiling %s failed", self.key)
-                self.variants[key] = None
-        variant = self.variants[key]
-        if variant is None:
-            raise Fallback("variant not compiled")
-        return variant
+        return _compiled_once(self, self.variants, audience, shape, self.compiler.build_variant)
+
+    def aggregate(self, audience: Audience, shape: Shape) -> list[Statement]:
+        """An ``AggregateRoot``'s statements for this audience and shape."""
+        return _compiled_once(self, self.aggregates, audience, shape, self.compiler.build_aggregate)
+
+
+def _compiled_once(
+    root: CompiledRoot,
+    cache: dict[tuple[Audience, Shape], T | None],
+    audience: Audience,
+    shape: Shape,
+    build: Callable[[CompiledRoot, Audience, Shape], T],
+) -> T:
+    """``build``'s result for the audience and shape, built the first time and kept;
+    ``Fallback`` when it is not compiled (then or before)."""
+    key = (audience, shape)
+    if key not in cache:
+        try:
+            cache[key] = build(root, audience, shape)
+        except NotCompiled:
+            cache[key] = None
+        except Exception:  # a bug of the compiler: this variant runs the standard way
+            logger.exception("compiling %s failed", root.key)
+            cache[key] = None
+    found = cache[key]
+    if found is None:
+        raise Fallback("variant not compiled")
+    return found
 
 
 class OperationCompiler:
@@ -281,18 +298,7 @@ class OperationCompiler:
         call: Call,
         connection: Any,
     ) -> Any:
-        shape = aggregate.prepare(call)
-        key = (audience, shape)
-        statements = root.aggregates.get(key)
-        if statements is None:
-            build = Build(audience, self.settings, shape)
-            try:
-                selects = aggregate.statements(build, shape)
-                statements = [Statement.compile(s, build.getters, self.dialect) for s in selects]
-            except Exception as error:  # a bug of the compiler: the standard way answers
-                logger.exception("compiling %s failed", root.key)
-                raise Fallback("aggregate not compiled") from error
-            root.aggregates[key] = statements
+        statements = root.aggregate(audience, aggregate.prepare(call))
 
         async def run(index: int) -> list[Any]:
             statement = statements[index]
@@ -318,6 +324,14 @@ class OperationCompiler:
         return variant.finish(rows, results, call)
 
     # --- Building variants -----------------------------------------------------------
+
+    def build_aggregate(
+        self, root: CompiledRoot, audience: Audience, shape: Shape
+    ) -> list[Statement]:
+        assert isinstance(root.root, AggregateRoot)  # noqa: S101
+        build = Build(audience, self.settings, shape)
+        selects = root.root.statements(build, shape)
+        return [Statement.compile(select, build.getters, self.dialect) for select in selects]
 
     def build_variant(self, root: CompiledRoot, audience: Audience, shape: Shape) -> Variant:
         build = Build(audience, self.settings, getattr(shape, "filter", shape))
@@ -360,7 +374,7 @@ class OperationCompiler:
         alias = source.table.alias()
         fetch = selections.new_fetch(alias)
         fetch.single = fetch.few = True
-        identifier = selections.build.param(lambda call: call.values["node_id"], sa.Integer(), "id")
+        identifier = selections.build.value("node_id", sa.Integer(), "id")
         fetch.where.append(alias.c[source.key] == identifier)
         visible = selections.visible(source, alias)
         if visible is not None:

@@ -84,7 +84,7 @@ def connection_fetch(
         (column.asc() if key.descending == backwards else column.desc())
         for column, key in zip(key_columns, keys, strict=True)
     ]
-    fetch.limit = build.param(lambda call: call.values["limit"], sa.Integer(), "limit")
+    fetch.limit = build.value("limit", sa.Integer(), "limit")
     key_indexes = [fetch.column(column) for column in key_columns]
     encode = values.cursor
     if len(keys) == 2 and isinstance(key_columns[0].type, UTCDateTime) and keys[1].column == "id":

@@ -52,7 +52,7 @@ def units_available(
         sa.func.coalesce(sa.func.sum(levels.c.on_hand - levels.c.reserved), 0)
     ).where(levels.c.product_id == products.c.id)
     if shape.state:
-        state = build.param(lambda call: call.values["state_id"], sa.Integer(), "state")
+        state = build.value("state_id", sa.Integer(), "state")
         in_state = sa.select(WAREHOUSES.c.id).where(WAREHOUSES.c.state_id == state)
         available = available.where(levels.c.warehouse_id.in_(in_state))
     return available.scalar_subquery()

@@ -35,10 +35,6 @@ SCHEME_STATES = SchemeState.__table__  # type: ignore[attr-defined]
 BY_NAME = (SortKey("name", False), SortKey("id", False))
 
 
-def value(name: str) -> Any:
-    return lambda call: call.values[name]
-
-
 def decoded(call: Call, argument: Any, type_name: str, field: list[str]) -> int | None:
     if argument is None:
         return None
@@ -50,7 +46,7 @@ def decoded(call: Call, argument: Any, type_name: str, field: list[str]) -> int 
 
 def like(build: Build, column: Any, name: str) -> ColumnElement[bool]:
     """``resolvers.search.contains_text`` with its pattern bound (``call.values[name]``)."""
-    return sa.func.lower(column).like(build.param(value(name), sa.String(), name), escape="\\")
+    return sa.func.lower(column).like(build.value(name, sa.String(), name), escape="\\")
 
 
 # --- states, packages, warehouses, schemes: the catalogue -----------------------------
@@ -83,7 +79,7 @@ def _state_prepare(call: Call) -> Shape:
 def _warehouses_conditions(build: Build, rows: FromClause, shape: Shape) -> list[Any]:
     if not shape:
         return []
-    return [rows.c.state_id == build.param(value("state_id"), sa.Integer(), "state")]
+    return [rows.c.state_id == build.value("state_id", sa.Integer(), "state")]
 
 
 WAREHOUSES_LIST = ListRoot(
@@ -119,11 +115,11 @@ def _schemes_conditions(build: Build, rows: FromClause, shape: Shape) -> list[An
     if shape.scheme_type is not None:
         found.append(rows.c.scheme_type.in_(literals((shape.scheme_type,))))
     if shape.state:
-        state = build.param(value("state_id"), sa.Integer(), "state")
+        state = build.value("state_id", sa.Integer(), "state")
         offered = sa.select(SCHEME_STATES.c.scheme_id).where(SCHEME_STATES.c.state_id == state)
         found.append(rows.c.id.in_(offered))
     if shape.active_on:
-        on = build.param(value("active_on"), sa.Date(), "on")
+        on = build.value("active_on", sa.Date(), "on")
         found.extend(
             [
                 rows.c.active.is_(True),
@@ -183,10 +179,10 @@ def _plants_conditions(build: Build, rows: FromClause, shape: Shape) -> list[Any
     assert isinstance(shape, PlantsShape)  # noqa: S101
     found: list[Any] = [build.scope(rows.c.id)]
     if shape.clusters:
-        clusters = build.param(value("clusters"), IntegerArray(), "clusters")
+        clusters = build.value("clusters", IntegerArray(), "clusters")
         found.append(build.one_of(rows.c.cluster_id, clusters))
     if shape.state:
-        state = build.param(value("state_id"), sa.Integer(), "state")
+        state = build.value("state_id", sa.Integer(), "state")
         found.append(
             rows.c.cluster_id.in_(sa.select(CLUSTERS.c.id).where(CLUSTERS.c.state_id == state))
         )
@@ -238,21 +234,17 @@ def _consumers_conditions(build: Build, rows: FromClause, shape: Shape) -> list[
     assert isinstance(shape, ConsumersShape)  # noqa: S101
     found: list[Any] = []
     if not shape.everything:
-        plants = build.param(value("plants"), IntegerArray(), "plants")
+        plants = build.value("plants", IntegerArray(), "plants")
         found.append(build.one_of(rows.c.plant_id, plants))
     if shape.status is not None:
         found.append(rows.c.status.in_(literals((shape.status,))))
     if shape.search:
         clauses = [
             like(build, rows.c.name, "name"),
-            rows.c.account_number.like(
-                build.param(value("account"), sa.String(), "account"), escape="\\"
-            ),
+            rows.c.account_number.like(build.value("account", sa.String(), "account"), escape="\\"),
         ]
         if shape.phone:
-            clauses.append(
-                rows.c.phone.contains(build.param(value("digits"), sa.String(), "digits"))
-            )
+            clauses.append(rows.c.phone.contains(build.value("digits", sa.String(), "digits")))
         found.append(sa.or_(*clauses))
     return found
 
@@ -300,7 +292,7 @@ def _users_conditions(build: Build, users: FromClause, shape: Shape) -> list[Any
     assert isinstance(shape, UsersShape)  # noqa: S101
     found: list[Any] = []
     if not shape.everything:
-        scope = build.param(value("scope_plants"), IntegerArray(), "scope")
+        scope = build.value("scope_plants", IntegerArray(), "scope")
         at_plants = sa.select(USER_PLANTS.c.user_id).where(
             build.one_of(USER_PLANTS.c.plant_id, scope)
         )
@@ -324,7 +316,7 @@ def _users_conditions(build: Build, users: FromClause, shape: Shape) -> list[Any
         found.append(users.c.active.is_(shape.active))
     if shape.plants:
         links = USER_PLANTS.alias()
-        plants = build.param(value("filter_plants"), IntegerArray(), "plants")
+        plants = build.value("filter_plants", IntegerArray(), "plants")
         found.append(
             users.c.id.in_(sa.select(links.c.user_id).where(build.one_of(links.c.plant_id, plants)))
         )

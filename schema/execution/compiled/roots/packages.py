@@ -18,10 +18,6 @@ from schema.execution.compiled.sources import Build, Call, Fallback, literals
 from schema.packages.requests import PackageRequestFilter
 
 
-def _values(name: str) -> Any:
-    return lambda call: call.values[name]
-
-
 @dataclass(frozen=True, slots=True)
 class RequestsShape:
     """What of the filter changes the statement; enum values are written into it."""
@@ -82,7 +78,7 @@ def conditions(build: Build, requests: FromClause, shape: Shape) -> list[ColumnE
     assert isinstance(shape, RequestsShape)  # noqa: S101
     found: list[ColumnElement[bool]] = []
     if not shape.everything:
-        plants = build.param(_values("plants"), IntegerArray(), "plants")
+        plants = build.value("plants", IntegerArray(), "plants")
         found.append(build.one_of(requests.c.plant_id, plants))
     if shape.stages:
         found.append(requests.c.stage.in_(literals(shape.stages)))
@@ -98,14 +94,14 @@ def conditions(build: Build, requests: FromClause, shape: Shape) -> list[ColumnE
         assigned = requests.c.assignee_id == build.actor_id()
         found.append(assigned if shape.assigned_to_me else sa.not_(assigned))
     if shape.created:
-        found.append(requests.c.created_at >= build.param(_values("created_from"), _instant()))
-        found.append(requests.c.created_at < build.param(_values("created_to"), _instant()))
+        found.append(requests.c.created_at >= build.value("created_from", _instant()))
+        found.append(requests.c.created_at < build.value("created_to", _instant()))
     if shape.closed:
         found.append(requests.c.stage.in_(literals(sorted(s.value for s in CLOSED_STAGES))))
-        found.append(requests.c.closed_at >= build.param(_values("closed_from"), _instant()))
-        found.append(requests.c.closed_at < build.param(_values("closed_to"), _instant()))
+        found.append(requests.c.closed_at >= build.value("closed_from", _instant()))
+        found.append(requests.c.closed_at < build.value("closed_to", _instant()))
     if shape.updated:
-        found.append(requests.c.updated_at > build.param(_values("updated_since"), _instant()))
+        found.append(requests.c.updated_at > build.value("updated_since", _instant()))
     return found
 
 

@@ -83,7 +83,7 @@ def prepare(call: Call) -> Shape:
 
 
 def _as_of(build: Build) -> sa.BindParameter[date]:
-    return build.param(lambda call: call.values["as_of"], sa.Date(), "as_of")
+    return build.value("as_of", sa.Date(), "as_of")
 
 
 def conditions(build: Build, enrollments: FromClause, shape: Shape) -> list[ColumnElement[bool]]:
@@ -91,11 +91,11 @@ def conditions(build: Build, enrollments: FromClause, shape: Shape) -> list[Colu
     assert isinstance(shape, EnrollmentsShape)  # noqa: S101
     found: list[ColumnElement[bool]] = []
     if not shape.everything:
-        plants = build.param(lambda call: call.values["plants"], IntegerArray(), "plants")
+        plants = build.value("plants", IntegerArray(), "plants")
         found.append(build.one_of(enrollments.c.plant_id, plants))
     if shape.enrolled_in:
-        start = build.param(lambda call: call.values["from"], UTCDateTime(), "from")
-        end = build.param(lambda call: call.values["to"], UTCDateTime(), "to")
+        start = build.value("from", UTCDateTime(), "from")
+        end = build.value("to", UTCDateTime(), "to")
         found.extend([enrollments.c.enrolled_at >= start, enrollments.c.enrolled_at < end])
     if shape.scheme_types:
         of_types = sa.select(SCHEMES.c.id).where(
@@ -109,9 +109,7 @@ def conditions(build: Build, enrollments: FromClause, shape: Shape) -> list[Colu
         )
         found.append(enrollments.c.consumer_id.in_(with_status))
     if shape.repayment_statuses:
-        defaulted_before = build.param(
-            lambda call: call.values["defaulted_before"], sa.Date(), "defaulted_before"
-        )
+        defaulted_before = build.value("defaulted_before", sa.Date(), "defaulted_before")
         found.append(
             status_clause(shape.repayment_statuses, _as_of(build), defaulted_before, enrollments)
         )

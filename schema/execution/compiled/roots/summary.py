@@ -81,22 +81,18 @@ def prepare(call: Call) -> Shape:
 def statements(build: Build, shape: Shape) -> list[Any]:
     """The plants (id, code, name) in order, then the four statements of the figures."""
     by_state, by_cluster = cast("tuple[bool, bool]", shape)
-    state = build.param(_value("state"), sa.Integer(), "state") if by_state else None
-    cluster = build.param(_value("cluster"), sa.Integer(), "cluster") if by_cluster else None
+    state = build.value("state", sa.Integer(), "state") if by_state else None
+    cluster = build.value("cluster", sa.Integer(), "cluster") if by_cluster else None
     plants = (
         sa.select(col(Plant.id), col(Plant.code), col(Plant.name))
         .where(*summary.plant_conditions(build.scope(col(Plant.id)), state, cluster))
         .order_by(*summary.PLANT_ORDER)
     )
-    ids = build.param(_value("plants"), IntegerArray(), "plants")
-    start = build.param(_value("start"), UTCDateTime(), "start")
-    end = build.param(_value("end"), UTCDateTime(), "end")
+    ids = build.value("plants", IntegerArray(), "plants")
+    start = build.value("start", UTCDateTime(), "start")
+    end = build.value("end", UTCDateTime(), "end")
     figures = summary.figure_statements(lambda column: build.one_of(column, ids), start, end)
     return [plants, *figures]
-
-
-def _value(name: str) -> Any:
-    return lambda call: call.values[name]
 
 
 async def answer(call: Call, run: RunStatement) -> dict[str, Any]:

@@ -89,6 +89,10 @@ class Build:
         self.getters[key] = getter
         return sa.bindparam(key, type_=type_)
 
+    def value(self, key: str, type_: Any, name: str | None = None) -> sa.BindParameter[Any]:
+        """A bound parameter holding ``call.values[key]`` (what ``prepare`` computed)."""
+        return self.param(lambda call: call.values[key], type_, name)
+
     def scope(self, plant_column: Any) -> ColumnElement[bool]:
         """Rows of ``plant_column``'s plants in the caller's scope (``PlantScope.restrict``)."""
         if self.audience.everything:

@@ -73,7 +73,7 @@ def _in_filtered_state(build: Build, levels: FromClause) -> ColumnElement[bool] 
     """Levels in the warehouses of the state ``inventory`` is filtered by, if it is."""
     if not getattr(build.shape, "state", False):
         return None
-    state = build.param(lambda call: call.values["state_id"], sa.Integer(), "state")
+    state = build.value("state_id", sa.Integer(), "state")
     in_state = sa.select(WAREHOUSES.c.id).where(WAREHOUSES.c.state_id == state)
     return levels.c.warehouse_id.in_(in_state)
 
